@@ -1,0 +1,166 @@
+#!/usr/bin/python
+"""Set kubo configuration keys one by one, reporting a diff."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: kubo_config
+short_description: Set kubo configuration keys one by one
+description:
+  - Reads the JSON config of a kubo repository, sets the given keys and writes
+    it back atomically, keeping the file's owner and mode. Keys that are not
+    named are left as they are, so the config is never overwritten as a whole.
+  - Also returns the node's peer ID, which is public, so other hosts can build
+    bootstrap and peering lists from it.
+  - The identity (C(Identity.*)) cannot be set and never appears in a diff.
+  - Edits the file, so a running daemon sees the change after its next restart.
+version_added: 0.1.0
+author: pinfleet developers
+options:
+  path:
+    description: The kubo repository (C(IPFS_PATH)); the config is C(<path>/config).
+    type: path
+    required: true
+  settings:
+    description:
+      - Keys to set, as dotted paths (C(Swarm.Transports.Network.QUIC)) mapped
+        to their JSON values. Missing parent objects are created.
+      - Leave empty to only read the peer ID.
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Make the node private
+  pinfleet.ipfs.kubo_config:
+    path: /var/lib/ipfs
+    settings:
+      AutoConf.Enabled: false
+      Bootstrap:
+        - /ip4/10.0.0.12/tcp/4001/p2p/12D3KooWExample
+      Swarm.Transports.Network.Websocket: false
+
+- name: Read the peer ID
+  pinfleet.ipfs.kubo_config:
+    path: /var/lib/ipfs
+  register: node
+"""
+
+RETURN = r"""
+peer_id:
+  description: The node's peer ID (C(Identity.PeerID)).
+  returned: success
+  type: str
+  sample: 12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA
+changed_keys:
+  description: The dotted keys whose value changed.
+  returned: success
+  type: list
+  elements: str
+  sample: [AutoConf.Enabled, Bootstrap]
+"""
+
+import json
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+_MISSING = object()
+
+
+def get_key(config, dotted):
+    node = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def set_key(config, dotted, value):
+    parts = dotted.split(".")
+    node = config
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def apply_settings(config, settings):
+    """Set each key in config; return {key: (before, after)} for the changed ones."""
+    changes = {}
+    for key, value in settings.items():
+        before = get_key(config, key)
+        if before != value:
+            set_key(config, key, value)
+            changes[key] = (None if before is _MISSING else before, value)
+    return changes
+
+
+def write_atomic(path, config):
+    st = os.stat(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(config, handle, indent=2)
+            handle.write("\n")
+        os.chmod(tmp, st.st_mode & 0o7777)
+        os.chown(tmp, st.st_uid, st.st_gid)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "settings": {"type": "dict", "default": {}},
+        },
+        supports_check_mode=True,
+    )
+    path = os.path.join(module.params["path"], "config")
+    settings = module.params["settings"]
+
+    identity_keys = sorted(k for k in settings if k == "Identity" or k.startswith("Identity."))
+    if identity_keys:
+        module.fail_json(msg=f"kubo_config does not set the identity ({', '.join(identity_keys)}): "
+                             "initialise the repository with the identity instead")
+    try:
+        with open(path) as handle:
+            config = json.load(handle)
+    except FileNotFoundError:
+        module.fail_json(msg=f"{path} does not exist: initialise the repository (ipfs init) first")
+    except ValueError as exc:
+        module.fail_json(msg=f"{path} is not valid JSON ({exc}): restore it from the backup "
+                             "kubo writes next to it, or from your own")
+
+    changes = apply_settings(config, settings)
+    result = {
+        "changed": bool(changes),
+        "peer_id": config.get("Identity", {}).get("PeerID", ""),
+        "changed_keys": sorted(changes),
+    }
+    if changes and module._diff:
+        result["diff"] = {
+            "before_header": path,
+            "after_header": path,
+            "before": json.dumps({k: v[0] for k, v in sorted(changes.items())}, indent=2) + "\n",
+            "after": json.dumps({k: v[1] for k, v in sorted(changes.items())}, indent=2) + "\n",
+        }
+    if changes and not module.check_mode:
+        write_atomic(path, config)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

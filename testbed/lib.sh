@@ -1,0 +1,31 @@
+# Shared settings and helpers for the test bed scripts (sourced, not run).
+# shellcheck shell=bash
+PINFLEET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PINFLEET_CACHE=${PINFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinfleet}
+# The virtualenv is keyed by the requirements, so a change rebuilds it.
+PINFLEET_VENV="$PINFLEET_CACHE/venv-$(sha256sum "$PINFLEET_ROOT/requirements.txt" | cut -c1-12)"
+PINFLEET_NETWORK=pinfleet
+PINFLEET_SUBNET=10.89.0.0/24
+PINFLEET_MIRROR=pinfleet-mirror
+# The mirror has a fixed address so the controller and the hosts reach it alike.
+PINFLEET_MIRROR_URL=http://10.89.0.2:8080
+CONTAINERS_CONF="$PINFLEET_ROOT/testbed/containers.conf"
+# The collection is found as pinfleet.ipfs through a link to this checkout.
+ANSIBLE_COLLECTIONS_PATH="$PINFLEET_CACHE/collections"
+ANSIBLE_CONFIG="$PINFLEET_ROOT/testbed/ansible.cfg"
+PATH="$PINFLEET_VENV/bin:$PATH"
+export PINFLEET_ROOT PINFLEET_CACHE PINFLEET_VENV PINFLEET_NETWORK PINFLEET_MIRROR PINFLEET_MIRROR_URL \
+  CONTAINERS_CONF ANSIBLE_COLLECTIONS_PATH ANSIBLE_CONFIG PATH
+
+log() { printf '[pinfleet] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# version <key>: read one entry of testbed/versions.yml.
+version() {
+  sed -n "s/^$1: *//p" "$PINFLEET_ROOT/testbed/versions.yml"
+}
+
+# image_tag: the host image's tag, a digest of the recipe that builds it.
+image_tag() {
+  sha256sum <"$PINFLEET_ROOT/testbed/image.sh" | cut -c1-12
+}

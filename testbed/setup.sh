@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Prepares this machine for the lab and the tests, idempotently:
+# Debian packages, the Python tools, the host image, the release mirror,
+# the container network and the firewall that confines it.
+#
+# PINFLEET_DISTS=all also fetches the older release pair for upgrade tests.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs nftables python3-venv curl)
+missing=$(for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"
+done)
+if [ -n "$missing" ]; then
+  log "installing Debian packages:" $missing
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $missing >/dev/null
+fi
+
+mkdir -p "$PINFLEET_CACHE"
+if [ ! -e "$PINFLEET_VENV/.complete" ]; then
+  log "creating the virtualenv $PINFLEET_VENV"
+  rm -rf "$PINFLEET_VENV"
+  python3 -m venv "$PINFLEET_VENV"
+  "$PINFLEET_VENV/bin/pip" install -q -r "$PINFLEET_ROOT/requirements.txt"
+  touch "$PINFLEET_VENV/.complete"
+fi
+
+mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet"
+ln -sfn "$PINFLEET_ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet/ipfs"
+
+image=$("$PINFLEET_ROOT/testbed/image.sh")
+echo "$image" >"$PINFLEET_CACHE/image"
+
+"$PINFLEET_ROOT/testbed/dist.sh" "${PINFLEET_DISTS:-new}"
+
+if ! podman network exists "$PINFLEET_NETWORK"; then
+  podman network create --subnet "$PINFLEET_SUBNET" "$PINFLEET_NETWORK" >/dev/null
+fi
+
+# Confinement: traffic forwarded from the test network may reach the test
+# network and Debian's package mirror, nothing else. Rebuilt on every run
+# because the mirror's addresses can change.
+sources=$(ls /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null || true)
+# shellcheck disable=SC2086
+mirrors=$(grep -hv '^ *#' $sources | grep -oE 'https?://[^/ ]+' | sed 's|.*://||' | sort -u)
+addrs=$(for h in $mirrors; do getent ahostsv4 "$h" | awk '{print $1}'; done | sort -u | paste -sd, -)
+allow_mirror=""
+[ -z "$addrs" ] || allow_mirror="ip saddr $PINFLEET_SUBNET ip daddr { $addrs } tcp dport { 80, 443 } accept"
+nft -f - <<NFT
+table inet pinfleet_testbed
+delete table inet pinfleet_testbed
+table inet pinfleet_testbed {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip saddr $PINFLEET_SUBNET ip daddr $PINFLEET_SUBNET accept
+    ip saddr $PINFLEET_SUBNET ct state established,related accept
+    $allow_mirror
+    ip saddr $PINFLEET_SUBNET drop
+    ip daddr $PINFLEET_SUBNET ct state established,related accept
+    ip daddr $PINFLEET_SUBNET drop
+  }
+}
+NFT
+
+# The release mirror: a container on the test network serving the cache's
+# mirror folder read-only at $PINFLEET_MIRROR_URL.
+if [ "$(podman inspect -f '{{.State.Running}}' "$PINFLEET_MIRROR" 2>/dev/null)" != true ]; then
+  podman rm -f "$PINFLEET_MIRROR" >/dev/null 2>&1 || true
+  podman run -d --name "$PINFLEET_MIRROR" --network "$PINFLEET_NETWORK" --ip 10.89.0.2 \
+    -v "$PINFLEET_CACHE/mirror:/srv/mirror:ro" "$image" \
+    python3 -m http.server -d /srv/mirror 8080 >/dev/null
+fi
+log "test bed ready (image $image, mirror $PINFLEET_MIRROR_URL)"
