@@ -50,7 +50,7 @@ def swarm_key_text(key) -> str:
     if problem:
         raise AnsibleFilterError(problem)
     lines = [line.rstrip("\r") for line in str(key).strip().split("\n")]
-    return "\n".join(lines[:2] + [lines[2].lower()]) + "\n"
+    return "\n".join([*lines[:2], lines[2].lower()]) + "\n"
 
 
 def swarm_key_from_hex(hex64) -> str:
@@ -61,7 +61,7 @@ def swarm_key_from_hex(hex64) -> str:
 def ip_multiaddr(address, port, transport="tcp") -> str:
     """'10.0.0.1', 4001 -> '/ip4/10.0.0.1/tcp/4001'; DNS names become /dns/."""
     try:
-        family = "ip%d" % ipaddress.ip_address(str(address)).version
+        family = f"ip{ipaddress.ip_address(str(address)).version}"
     except ValueError:
         family = "dns"
     return f"/{family}/{address}/{transport}/{int(port)}"

@@ -1,0 +1,106 @@
+"""Bad input stops the site play before any host changes, with a message that names the fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+
+import pytest
+import yaml
+from pinfleet_hosts import fingerprint, host, inventory_groups, playbook
+
+STORAGE = inventory_groups()["storage"]
+KEY_HEX = secrets.token_hex(32)
+HEADER = "/key/swarm/psk/1.0.0/\n/base16/\n"
+VERSION = os.environ["PINFLEET_KUBO_VERSION"]
+MIRROR = os.path.join(os.environ["PINFLEET_CACHE"], "mirror")
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    return [host(name) for name in STORAGE]
+
+
+def run_site(tmp_path, extra: dict, inventory: str | None = None):
+    extra_file = tmp_path / "extra.json"
+    extra_file.write_text(json.dumps(extra))
+    return playbook("playbooks/site.yml", "-e", f"@{extra_file}", inventory=inventory)
+
+
+def assert_refused(result, nodes, before, *expected: str):
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    for text in expected:
+        assert text in out, f"{text!r} not in output:\n{out[-3000:]}"
+    assert KEY_HEX not in out, "the run printed a secret"
+    assert_hosts_unchanged(out, nodes, before)
+
+
+def assert_hosts_unchanged(out, nodes, before):
+    """No task changed a host (controller-side tasks show as 'host -> localhost')."""
+    changed = re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
+    assert not changed, changed
+    assert [fingerprint(node) for node in nodes] == before
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        pytest.param("/key/swarm/psk/2.0.0/\n/base16/\n" + KEY_HEX, "line 1 must be exactly", id="header"),
+        pytest.param(HEADER + KEY_HEX[:62], "64 hex characters, it has 62", id="length"),
+        pytest.param(HEADER + KEY_HEX[:63] + "z", "not hex", id="non-hex"),
+        pytest.param("\ufeff" + HEADER + KEY_HEX, "byte-order mark", id="bom"),
+        pytest.param("", "kubo_swarm_key is empty", id="empty"),
+    ],
+)
+def test_malformed_swarm_key(tmp_path, nodes, key, expected):
+    before = [fingerprint(node) for node in nodes]
+    result = run_site(tmp_path, {"kubo_swarm_key": key})
+    assert_refused(result, nodes, before, expected, "openssl rand -hex 32")
+
+
+def test_missing_swarm_key(tmp_path, nodes):
+    """An inventory without kubo_swarm_key at all."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"storage": {"hosts": {
+        name: {"ansible_connection": "containers.podman.podman"} for name in STORAGE}}}))
+    before = [fingerprint(node) for node in nodes]
+    result = run_site(tmp_path, {"kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"], "kubo_version": VERSION},
+                      inventory=str(inventory))
+    assert_refused(result, nodes, before, "missing required arguments: kubo_swarm_key")
+
+
+def test_checksum_mismatch(tmp_path, nodes):
+    name = f"kubo_{VERSION}_linux-amd64.tar.gz"
+    bad = tmp_path / "mirror" / "kubo" / VERSION
+    bad.mkdir(parents=True)
+    shutil.copy(os.path.join(MIRROR, "kubo", VERSION, name + ".sha512"), bad)
+    with open(os.path.join(MIRROR, "kubo", VERSION, name), "rb") as src:
+        (bad / name).write_bytes(src.read() + b"tampered")
+    before = [fingerprint(node) for node in nodes]
+    result = run_site(tmp_path, {"kubo_dist_url": f"file://{tmp_path}/mirror",
+                                 "release_controller_cache": str(tmp_path / "cache")})
+    assert_refused(result, nodes, before, "does not match its published sha512", "Re-sync the mirror")
+    assert not (tmp_path / "cache" / name).exists()
+
+
+def test_unreachable_mirror(tmp_path, nodes):
+    before = [fingerprint(node) for node in nodes]
+    result = run_site(tmp_path, {"kubo_dist_url": "http://127.0.0.1:9",
+                                 "release_controller_cache": str(tmp_path / "cache")})
+    assert_refused(result, nodes, before, "could not be fetched and verified from http://127.0.0.1:9",
+                   "set release_dist_url")
+
+
+def test_local_archive_folder_for_air_gapped_sites(tmp_path, nodes):
+    """A file:// folder on the controller is a mirror too; a converged network stays as it is."""
+    before = [fingerprint(node) for node in nodes]
+    result = run_site(tmp_path, {"kubo_dist_url": f"file://{MIRROR}",
+                                 "release_controller_cache": str(tmp_path / "cache")})
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert (tmp_path / "cache" / f"kubo_{VERSION}_linux-amd64.tar.gz").exists()
+    assert_hosts_unchanged(out, nodes, before)

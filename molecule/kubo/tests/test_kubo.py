@@ -1,0 +1,121 @@
+"""The private kubo network: three nodes with one key, an outsider with another."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from pinfleet_hosts import address, host, inventory_groups, ipfs, peer_id
+
+GROUPS = inventory_groups()
+STORAGE = GROUPS["storage"]
+OUTSIDER = GROUPS["outsiders"][0]
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    return {name: host(name) for name in STORAGE}
+
+
+@pytest.fixture(scope="module")
+def outsider():
+    return host(OUTSIDER)
+
+
+@pytest.fixture(scope="module")
+def ids(nodes, outsider):
+    found = {name: peer_id(node) for name, node in nodes.items()}
+    found[OUTSIDER] = peer_id(outsider)
+    return found
+
+
+def swarm_peers(node) -> set[str]:
+    peers = json.loads(ipfs(node, "swarm", "peers", "--enc=json").stdout).get("Peers") or []
+    return {p["Peer"] for p in peers}
+
+
+def test_each_node_is_connected_to_the_other_two(nodes, ids):
+    for name, node in nodes.items():
+        others = {ids[n] for n in STORAGE if n != name}
+        assert swarm_peers(node) == others, f"{name} peers"
+
+
+def test_content_added_on_one_node_is_read_on_the_others(nodes):
+    text = f"pinfleet {secrets.token_hex(16)}"
+    first, *rest = STORAGE
+    cid = ipfs(nodes[first], "add", "-Q", "--pin=true", stdin=text).stdout.strip()
+    for name in rest:
+        assert ipfs(nodes[name], "--timeout=60s", "cat", cid).stdout == text, name
+
+
+def test_kubo_api_listens_on_loopback_only(nodes):
+    for name, node in nodes.items():
+        assert node.socket("tcp://127.0.0.1:5001").is_listening, name
+        assert not node.socket("tcp://0.0.0.0:5001").is_listening, name
+
+
+def test_kubo_api_is_not_reachable_from_another_host(nodes):
+    first, second = STORAGE[:2]
+    target = address(nodes[first])
+    probe = nodes[second].run(
+        f"python3 -c \"import socket; socket.create_connection(('{target}', 5001), 3)\"")
+    assert probe.rc != 0 and "refused" in probe.stderr.lower(), probe.stderr
+    # The swarm port on the same address answers, so the probe itself works.
+    probe = nodes[second].run(
+        f"python3 -c \"import socket; socket.create_connection(('{target}', 4001), 3)\"")
+    assert probe.rc == 0, probe.stderr
+
+
+def test_outsider_with_another_key_cannot_connect_or_fetch(nodes, outsider, ids):
+    first = STORAGE[0]
+    text = f"secret {secrets.token_hex(16)}"
+    cid = ipfs(nodes[first], "add", "-Q", stdin=text).stdout.strip()
+    dial = ipfs(outsider, "--timeout=10s", "swarm", "connect",
+                f"/ip4/{address(nodes[first])}/tcp/4001/p2p/{ids[first]}", check=False)
+    assert dial.rc != 0, dial.stdout
+    fetch = ipfs(outsider, "--timeout=10s", "cat", cid, check=False)
+    assert fetch.rc != 0 and text not in fetch.stdout
+    for name, node in nodes.items():
+        assert ids[OUTSIDER] not in swarm_peers(node), name
+    assert swarm_peers(outsider) == set()
+
+
+def test_keyless_outsider_cannot_connect(nodes, outsider, ids):
+    """A node with no swarm key at all (a public-network node) is refused too.
+
+    It runs from a scratch repository with AutoConf off, no bootstrap peers and
+    no delegated routing, so it dials nothing but the node under test.
+    """
+    first = STORAGE[0]
+    script = f"""
+set -e
+export IPFS_PATH=$(mktemp -d) IPFS_TELEMETRY=off
+ipfs init --empty-repo --profile=autoconf-off,randomports >/dev/null
+ipfs config --json Routing.Type '"none"'
+ipfs config --json AutoTLS.Enabled false
+ipfs config --json Addresses.API '"/ip4/127.0.0.1/tcp/5101"'
+ipfs config --json Swarm.Transports.Network.QUIC false
+ipfs daemon >/dev/null 2>&1 &
+trap 'kill $!; rm -rf $IPFS_PATH' EXIT
+for i in $(seq 60); do ipfs id >/dev/null 2>&1 && break; sleep 0.5; done
+ipfs --timeout=10s swarm connect /ip4/{address(nodes[first])}/tcp/4001/p2p/{ids[first]}
+"""
+    result = outsider.run(f"runuser -u ipfs -- bash -c {json.dumps(script)}")
+    assert result.rc != 0, result.stdout
+    assert "swarm connect" not in result.stdout or "success" not in result.stdout
+
+
+def test_node_forced_private_without_key_refuses_to_start(outsider):
+    before = outsider.run("journalctl -u ipfs --no-pager -o cat | wc -l").stdout.strip()
+    outsider.check_output("systemctl stop ipfs && mv /var/lib/ipfs/swarm.key /root/swarm.key.aside")
+    try:
+        started = outsider.run("systemctl start ipfs")
+        assert started.rc != 0
+        assert outsider.run("systemctl is-active ipfs").stdout.strip() != "active"
+        log = outsider.check_output(f"journalctl -u ipfs --no-pager -o cat | tail -n +{int(before) + 1}")
+        assert "private network" in log.lower(), log
+    finally:
+        outsider.check_output("mv /root/swarm.key.aside /var/lib/ipfs/swarm.key && systemctl reset-failed ipfs"
+                              " && systemctl start ipfs")
+    assert outsider.service("ipfs").is_running

@@ -1,0 +1,85 @@
+"""Helpers for the molecule scenarios' testinfra checks.
+
+The scenarios run real kubo (and ipfs-cluster) daemons on podman hosts; these
+helpers reach them through molecule's inventory and run the collection's
+playbooks again with other inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import testinfra
+import yaml
+
+ROOT = Path(os.environ.get("PINFLEET_ROOT", Path(__file__).resolve().parents[2]))
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+IPFS_PATH = "/var/lib/ipfs"
+
+
+def inventory_groups() -> dict[str, list[str]]:
+    """Group name -> host names, read from molecule's generated inventory."""
+    data = yaml.safe_load(Path(INVENTORY).read_text())
+    groups: dict[str, list[str]] = {}
+
+    def walk(name, node):
+        node = node or {}
+        groups.setdefault(name, [])
+        groups[name].extend((node.get("hosts") or {}).keys())
+        for child, sub in (node.get("children") or {}).items():
+            walk(child, sub)
+            groups[name].extend(groups[child])
+
+    for name, node in data.items():
+        walk(name, node)
+    return {k: sorted(set(v)) for k, v in groups.items()}
+
+
+def host(name: str):
+    """A scenario host, reached with podman exec (the hosts are podman containers)."""
+    return testinfra.get_host(f"podman://{name}")
+
+
+def ipfs(node, *args: str, check: bool = True, stdin: str | None = None):
+    """Run the ipfs CLI on a node as its service user."""
+    cmd = f"runuser -u ipfs -- env IPFS_PATH={IPFS_PATH} ipfs " + " ".join(map(shlex.quote, args))
+    if stdin is not None:
+        cmd = f"printf %s {shlex.quote(stdin)} | {cmd}"
+    result = node.run(cmd)
+    if check:
+        assert result.rc == 0, f"{cmd} failed on {node.backend.host}: {result.stderr}"
+    return result
+
+
+def peer_id(node) -> str:
+    return json.loads(ipfs(node, "id").stdout)["ID"]
+
+
+def address(node) -> str:
+    """The node's address on the test network."""
+    out = node.check_output("ip -4 -o addr show scope global")
+    return out.split()[3].split("/")[0]
+
+
+def fingerprint(node) -> dict[str, str]:
+    """What a failed run must leave alone on a node."""
+    return {
+        "pid": node.run("systemctl show -p MainPID --value ipfs").stdout.strip(),
+        "active": node.run("systemctl is-active ipfs").stdout.strip(),
+        "files": node.run(
+            f"sha256sum {IPFS_PATH}/config {IPFS_PATH}/swarm.key /etc/systemd/system/ipfs.service"
+        ).stdout,
+        "binary": node.run("readlink /usr/local/bin/ipfs").stdout.strip(),
+    }
+
+
+def playbook(playbook: str, *args: str, inventory: str | None = None) -> subprocess.CompletedProcess:
+    """Run a playbook of the collection against the scenario's hosts."""
+    return subprocess.run(
+        ["ansible-playbook", "-i", inventory or INVENTORY, str(ROOT / playbook), *args],
+        capture_output=True, text=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
