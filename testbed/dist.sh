@@ -46,6 +46,15 @@ official() {
 # internals that Go 1.26 changed; kubo v0.36 and older need the newer one).
 go_upgrades=(github.com/cockroachdb/swiss@v0.0.0-20260820225851-333444432258)
 
+# Modules held back for one release. kubo v0.43.1 replaces go-libp2p with a
+# fork (for newer quic-go and webtransport-go) that the module proxy does not
+# serve; holding those two at the versions go-libp2p v0.49.0 was released with
+# (as kubo v0.43.0 does) builds it from served modules. A private network
+# uses neither QUIC nor WebTransport.
+declare -A go_pins=(
+  [github.com/ipfs/kubo@v0.43.1]="github.com/quic-go/quic-go@v0.60.0 github.com/quic-go/webtransport-go@v0.11.1"
+)
+
 # build <module> <version> <pkg>...: build programs from the Go module proxy
 # in a throwaway module, so each program/version gets its own dependency set.
 build() {
@@ -58,6 +67,9 @@ build() {
   (
     cd "$work"
     go mod init pinfleet.build >/dev/null 2>&1
+    for pin in ${go_pins[$module@$version]:-}; do
+      go mod edit -replace="${pin%@*}=$pin"
+    done
     for pkg in "$@"; do
       go get -tool "$module/$pkg@$version"
     done

@@ -49,6 +49,16 @@ def test_content_added_on_one_node_is_read_on_the_others(nodes):
         assert ipfs(nodes[name], "--timeout=60s", "cat", cid).stdout == text, name
 
 
+def test_a_restarted_node_fetches_from_the_peers_it_reconnects_to(nodes):
+    """Peers that connect while kubo starts must be usable for fetching (kubo v0.43.0 failed this)."""
+    first, second, third = STORAGE
+    nodes[second].check_output("systemctl restart ipfs")
+    for source in (first, third):
+        text = f"after restart {secrets.token_hex(16)}"
+        cid = ipfs(nodes[source], "add", "-Q", stdin=text).stdout.strip()
+        assert ipfs(nodes[second], "--timeout=30s", "cat", cid).stdout == text, source
+
+
 def test_kubo_api_listens_on_loopback_only(nodes):
     for name, node in nodes.items():
         assert node.socket("tcp://127.0.0.1:5001").is_listening, name

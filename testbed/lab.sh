@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The local lab: three systemd hosts on the test bed's network, built by
+# playbooks/site.yml with inventories/lab.   usage: testbed/lab.sh up|down
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+hosts=(lab1 lab2 lab3)
+
+ipfs() { podman exec -i "pinfleet-$1" runuser -u ipfs -- env IPFS_PATH=/var/lib/ipfs ipfs "${@:2}"; }
+
+up() {
+  "$PINFLEET_ROOT/testbed/setup.sh"
+  local image h
+  image=$(cat "$PINFLEET_CACHE/image")
+  for h in "${hosts[@]}"; do
+    if [ "$(podman inspect -f '{{.State.Running}}' "pinfleet-$h" 2>/dev/null)" != true ]; then
+      podman rm -f "pinfleet-$h" >/dev/null 2>&1 || true
+      log "starting host $h"
+      # SYS_ADMIN lets systemd sandbox the units as on a real host; NET_ADMIN is for nftables.
+      podman run -d --name "pinfleet-$h" --hostname "$h" --network "$PINFLEET_NETWORK" \
+        --systemd=always --cap-add NET_ADMIN,SYS_ADMIN "$image" /sbin/init >/dev/null
+    fi
+  done
+  for h in "${hosts[@]}"; do
+    podman exec "pinfleet-$h" systemctl is-system-running --wait >/dev/null 2>&1 || true
+  done
+  mkdir -p "$PINFLEET_CACHE/lab"
+  ansible-playbook -i "$PINFLEET_ROOT/inventories/lab" "$PINFLEET_ROOT/playbooks/site.yml"
+  report
+}
+
+report() {
+  local h text cid
+  echo
+  echo "== the lab network"
+  for h in "${hosts[@]}"; do
+    echo "$h  $(ipfs "$h" id -f '<id>')"
+    ipfs "$h" swarm peers | sed 's/^/    connected to /'
+  done
+  text="hello from lab1 at $(date -u +%FT%TZ)"
+  cid=$(printf '%s' "$text" | ipfs lab1 add -Q)
+  echo
+  echo "== a file added on lab1: $cid"
+  echo "   read back on lab3: $(ipfs lab3 --timeout=60s cat "$cid")"
+}
+
+down() {
+  local h
+  for h in "${hosts[@]}"; do podman rm -f "pinfleet-$h" >/dev/null 2>&1 || true; done
+  rm -rf "$PINFLEET_CACHE/lab"
+  log "lab removed"
+}
+
+case ${1:-up} in
+  up) up ;;
+  down) down ;;
+  *) die "usage: $0 up|down" ;;
+esac
