@@ -18,7 +18,7 @@ if [ $# -eq 0 ]; then
   ANSIBLE_HOME="$PINFLEET_CACHE/lint-home" ansible-lint --profile production
   log "unit tests"
   python -m pytest -q -p no:cacheprovider tests/unit
-  set -- $(ls molecule)
+  set -- $(cd molecule && ls -d */molecule.yml | cut -d/ -f1)
 fi
 for scenario in "$@"; do
   log "molecule scenario $scenario"

@@ -58,6 +58,19 @@ def swarm_key_from_hex(hex64) -> str:
     return swarm_key_text(f"{_SWARM_KEY_HEADER}\n/base16/\n{hex64}\n")
 
 
+def cluster_secret_problem(secret) -> str:
+    """Return what is wrong with a cluster secret, or '' when it is valid."""
+    help_ = "Generate one with: openssl rand -hex 32 (the same on every peer; keep it in a vault)."
+    if secret is None or not str(secret).strip():
+        return "cluster_secret is empty: the cluster swarm would be open to anyone. " + help_
+    text = str(secret).strip()
+    if len(text) != 64:
+        return f"cluster_secret must be 64 hex characters (32 bytes), it has {len(text)}. " + help_
+    if not _HEX64.fullmatch(text):
+        return "cluster_secret holds characters that are not hex (0-9, a-f). " + help_
+    return ""
+
+
 def ip_multiaddr(address, port, transport="tcp") -> str:
     """'10.0.0.1', 4001 -> '/ip4/10.0.0.1/tcp/4001'; DNS names become /dns/."""
     try:
@@ -87,6 +100,7 @@ class FilterModule:
             "swarm_key_problem": swarm_key_problem,
             "swarm_key_text": swarm_key_text,
             "swarm_key_from_hex": swarm_key_from_hex,
+            "cluster_secret_problem": cluster_secret_problem,
             "ip_multiaddr": ip_multiaddr,
             "multiaddr_url": multiaddr_url,
             "p2p_addrs": p2p_addrs,

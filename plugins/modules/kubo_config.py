@@ -10,8 +10,6 @@ description:
   - Reads the JSON config of a kubo repository, sets the given keys and writes
     it back atomically, keeping the file's owner and mode. Keys that are not
     named are left as they are, so the config is never overwritten as a whole.
-  - Also returns the node's peer ID, which is public, so other hosts can build
-    bootstrap and peering lists from it.
   - The identity (C(Identity.*)) cannot be set and never appears in a diff.
   - Edits the file, so a running daemon sees the change after its next restart.
 version_added: 0.1.0
@@ -25,9 +23,8 @@ options:
     description:
       - Keys to set, as dotted paths (C(Swarm.Transports.Network.QUIC)) mapped
         to their JSON values. Missing parent objects are created.
-      - Leave empty to only read the peer ID.
     type: dict
-    default: {}
+    required: true
 attributes:
   check_mode:
     support: full
@@ -44,19 +41,9 @@ EXAMPLES = r"""
       Bootstrap:
         - /ip4/10.0.0.12/tcp/4001/p2p/12D3KooWExample
       Swarm.Transports.Network.Websocket: false
-
-- name: Read the peer ID
-  pinfleet.ipfs.kubo_config:
-    path: /var/lib/ipfs
-  register: node
 """
 
 RETURN = r"""
-peer_id:
-  description: The node's peer ID (C(Identity.PeerID)).
-  returned: success
-  type: str
-  sample: 12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA
 changed_keys:
   description: The dotted keys whose value changed.
   returned: success
@@ -124,7 +111,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "required": True},
-            "settings": {"type": "dict", "default": {}},
+            "settings": {"type": "dict", "required": True},
         },
         supports_check_mode=True,
     )
@@ -145,11 +132,7 @@ def main():
                              "kubo writes next to it, or from your own")
 
     changes = apply_settings(config, settings)
-    result = {
-        "changed": bool(changes),
-        "peer_id": config.get("Identity", {}).get("PeerID", ""),
-        "changed_keys": sorted(changes),
-    }
+    result = {"changed": bool(changes), "changed_keys": sorted(changes)}
     if changes and module._diff:
         result["diff"] = {
             "before_header": path,

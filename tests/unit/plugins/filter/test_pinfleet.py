@@ -73,3 +73,21 @@ def test_p2p_addrs():
         "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWB",
         "/ip6/fd00::2/tcp/4001/p2p/12D3KooWB",
     ]
+
+
+def test_valid_cluster_secret():
+    assert f.cluster_secret_problem(HEX) == ""
+    assert f.cluster_secret_problem(HEX.upper() + "\n") == ""
+
+
+@pytest.mark.parametrize(("secret", "problem"), [
+    (None, "is empty"),
+    ("", "is empty"),
+    (HEX[:63], "64 hex characters (32 bytes), it has 63"),
+    (HEX + "ab", "it has 66"),
+    (HEX[:63] + "x", "not hex"),
+])
+def test_bad_cluster_secrets_name_the_fix(secret, problem):
+    message = f.cluster_secret_problem(secret)
+    assert problem in message
+    assert "openssl rand -hex 32" in message

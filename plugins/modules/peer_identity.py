@@ -1,0 +1,72 @@
+#!/usr/bin/python
+"""Read the public peer ID of a kubo node or an ipfs-cluster peer."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: peer_identity
+short_description: Read the peer ID of a kubo node or an ipfs-cluster peer
+description:
+  - Reads the peer ID from kubo's C(config) (C(Identity.PeerID)) or from
+    ipfs-cluster's C(identity.json) (C(id)), so other hosts can build their
+    bootstrap, peering and trust lists before any daemon starts.
+  - Only the public ID is returned; the private key never leaves the host.
+version_added: 0.1.0
+author: pinfleet developers
+options:
+  path:
+    description: kubo's C(config) or ipfs-cluster's C(identity.json).
+    type: path
+    required: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read the cluster peer ID
+  pinfleet.ipfs.peer_identity:
+    path: /var/lib/ipfs-cluster/identity.json
+  register: cluster_identity
+"""
+
+RETURN = r"""
+peer_id:
+  description: The peer ID.
+  returned: success
+  type: str
+  sample: 12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def read_peer_id(data: dict) -> str:
+    """The ID of a kubo config ({"Identity": {"PeerID"}}) or a cluster identity ({"id"})."""
+    if isinstance(data.get("Identity"), dict):
+        return data["Identity"].get("PeerID", "")
+    return data.get("id", "")
+
+
+def main():
+    module = AnsibleModule(argument_spec={"path": {"type": "path", "required": True}}, supports_check_mode=True)
+    path = module.params["path"]
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        module.fail_json(msg=f"{path} does not exist: initialise the repository or the cluster peer first")
+    except ValueError as exc:
+        module.fail_json(msg=f"{path} is not valid JSON ({exc}): restore it from a backup")
+    peer_id = read_peer_id(data) if isinstance(data, dict) else ""
+    if not peer_id.startswith(("12D3KooW", "Qm")):
+        module.fail_json(msg=f"{path} holds no peer ID: restore it from a backup")
+    module.exit_json(changed=False, peer_id=peer_id)
+
+
+if __name__ == "__main__":
+    main()
