@@ -7,7 +7,8 @@ set -euo pipefail
 
 PINFLEET_IMAGE=$(cat "$PINFLEET_CACHE/image")
 PINFLEET_KUBO_VERSION=$(version pinfleet_test_kubo_version)
-export PINFLEET_IMAGE PINFLEET_KUBO_VERSION
+PINFLEET_CLUSTER_VERSION=$(version pinfleet_test_cluster_version)
+export PINFLEET_IMAGE PINFLEET_KUBO_VERSION PINFLEET_CLUSTER_VERSION
 cd "$PINFLEET_ROOT"
 
 if [ $# -eq 0 ]; then

@@ -89,6 +89,14 @@ def multiaddr_url(multiaddr, scheme="http") -> str:
     return f"{scheme}://{host}:{parts[3]}"
 
 
+def multiaddr_host(multiaddr) -> str:
+    """'/ip4/10.0.0.1/tcp/4001' -> '10.0.0.1'."""
+    parts = str(multiaddr).strip("/").split("/")
+    if len(parts) < 2 or parts[0] not in ("ip4", "ip6", "dns", "dns4", "dns6"):
+        raise AnsibleFilterError(f"'{multiaddr}' does not start with /ip4, /ip6 or /dns")
+    return parts[1]
+
+
 def p2p_addrs(peers) -> list:
     """Peering entries [{'ID':..., 'Addrs':[...]}] -> ['<addr>/p2p/<ID>', ...]."""
     return [f"{addr}/p2p/{peer['ID']}" for peer in peers for addr in peer["Addrs"]]
@@ -103,5 +111,6 @@ class FilterModule:
             "cluster_secret_problem": cluster_secret_problem,
             "ip_multiaddr": ip_multiaddr,
             "multiaddr_url": multiaddr_url,
+            "multiaddr_host": multiaddr_host,
             "p2p_addrs": p2p_addrs,
         }

@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 import testinfra
@@ -19,6 +20,7 @@ import yaml
 ROOT = Path(os.environ.get("PINFLEET_ROOT", Path(__file__).resolve().parents[2]))
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 IPFS_PATH = "/var/lib/ipfs"
+CLUSTER_PATH = "/var/lib/ipfs-cluster"
 
 
 def inventory_groups() -> dict[str, list[str]]:
@@ -66,14 +68,15 @@ def address(node) -> str:
 
 
 def fingerprint(node) -> dict[str, str]:
-    """What a failed run must leave alone on a node."""
+    """What a failed run must leave alone on a node: daemons, configs, programs, rules."""
     return {
-        "pid": node.run("systemctl show -p MainPID --value ipfs").stdout.strip(),
-        "active": node.run("systemctl is-active ipfs").stdout.strip(),
+        "pids": node.run("systemctl show -p MainPID --value ipfs ipfs-cluster").stdout,
+        "active": node.run("systemctl is-active ipfs ipfs-cluster pinfleet-firewall").stdout,
         "files": node.run(
-            f"sha256sum {IPFS_PATH}/config {IPFS_PATH}/swarm.key /etc/systemd/system/ipfs.service"
+            f"sha256sum {IPFS_PATH}/config {IPFS_PATH}/swarm.key /etc/systemd/system/ipfs*.service"
+            f" {CLUSTER_PATH}/service.json {CLUSTER_PATH}/identity.json /etc/pinfleet/firewall.nft"
         ).stdout,
-        "binary": node.run("readlink /usr/local/bin/ipfs").stdout.strip(),
+        "programs": node.run("readlink /usr/local/bin/ipfs /usr/local/bin/ipfs-cluster-*").stdout,
     }
 
 
@@ -83,3 +86,52 @@ def playbook(playbook: str, *args: str, inventory: str | None = None) -> subproc
         ["ansible-playbook", "-i", inventory or INVENTORY, str(ROOT / playbook), *args],
         capture_output=True, text=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
     )
+
+
+def cluster_ctl(node, *args: str, check: bool = True):
+    """Run ipfs-cluster-ctl on a node against its local REST API."""
+    result = node.run("ipfs-cluster-ctl " + " ".join(map(shlex.quote, args)))
+    if check:
+        assert result.rc == 0, f"ipfs-cluster-ctl {args} failed on {node.backend.host}: {result.stderr}"
+    return result
+
+
+def cluster_id(node) -> dict:
+    return json.loads(cluster_ctl(node, "--enc=json", "id").stdout)
+
+
+def can_connect(node, address: str, port: int, timeout: float = 3) -> bool:
+    """Whether node can open a TCP connection to address:port."""
+    probe = node.run(
+        f"python3 -c \"import socket; socket.create_connection(('{address}', {port}), {timeout})\"")
+    return probe.rc == 0
+
+
+def reachable(node, targets: list[tuple[str, int]], timeout: float = 3) -> list[tuple[str, int]]:
+    """Which of the (address, port) targets node can connect to, all probed at once."""
+    script = (
+        "import json, socket, sys\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def probe(t):\n"
+        "    try:\n"
+        f"        socket.create_connection(tuple(t), {timeout}).close()\n"
+        "        return t\n"
+        "    except OSError:\n"
+        "        return None\n"
+        "with ThreadPoolExecutor(32) as pool:\n"
+        "    print(json.dumps([t for t in pool.map(probe, json.load(sys.stdin)) if t]))\n"
+    )
+    out = node.check_output(f"echo {shlex.quote(json.dumps(targets))} | python3 -c {shlex.quote(script)}")
+    return [tuple(t) for t in json.loads(out)]
+
+
+def wait_for(what: str, check, timeout: float = 90, interval: float = 2):
+    """Poll check() until it returns a truthy value; fail naming what did not happen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)

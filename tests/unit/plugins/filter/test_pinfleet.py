@@ -91,3 +91,17 @@ def test_bad_cluster_secrets_name_the_fix(secret, problem):
     message = f.cluster_secret_problem(secret)
     assert problem in message
     assert "openssl rand -hex 32" in message
+
+
+@pytest.mark.parametrize(("multiaddr", "host"), [
+    ("/ip4/10.0.0.1/tcp/4001", "10.0.0.1"),
+    ("/ip6/fd00::1/tcp/9096", "fd00::1"),
+    ("/dns/node1/tcp/4001", "node1"),
+])
+def test_multiaddr_host(multiaddr, host):
+    assert f.multiaddr_host(multiaddr) == host
+
+
+def test_multiaddr_host_refuses_others():
+    with pytest.raises(AnsibleFilterError):
+        f.multiaddr_host("/unix/run/x.sock")

@@ -24,10 +24,10 @@ def nodes():
     return [host(name) for name in STORAGE]
 
 
-def run_site(tmp_path, extra: dict, inventory: str | None = None):
+def run_site(tmp_path, extra: dict, inventory: str | None = None, *args: str):
     extra_file = tmp_path / "extra.json"
     extra_file.write_text(json.dumps(extra))
-    return playbook("playbooks/site.yml", "-e", f"@{extra_file}", inventory=inventory)
+    return playbook("playbooks/site.yml", "-e", f"@{extra_file}", *args, inventory=inventory)
 
 
 def assert_refused(result, nodes, before, *expected: str):
@@ -104,3 +104,29 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, nodes):
     assert result.returncode == 0, out[-3000:]
     assert (tmp_path / "cache" / f"kubo_{VERSION}_linux-amd64.tar.gz").exists()
     assert_hosts_unchanged(out, nodes, before)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        pytest.param({"cluster_secret": "ab" * 31}, "64 hex characters (32 bytes), it has 62", id="secret-length"),
+        pytest.param({"cluster_secret": "zz" * 32}, "not hex", id="secret-not-hex"),
+        pytest.param({"cluster_peername": "same"}, "Peer names are not unique", id="duplicate-names"),
+        pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094"}, "exposes the REST API beyond this host",
+                     id="exposed-api-without-tls-or-auth"),
+        pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094", "cluster_restapi_basic_auth": {"a": "b"}},
+                     "cluster_restapi_self_signed: true", id="exposed-api-without-tls"),
+        pytest.param({"cluster_trusted_peers": []}, "cluster_trusted_peers is an empty list", id="no-trusted-peers"),
+    ],
+)
+def test_bad_cluster_input(tmp_path, nodes, extra, expected):
+    before = [fingerprint(node) for node in nodes]
+    assert_refused(run_site(tmp_path, extra), nodes, before, expected)
+
+
+def test_cluster_name_differing_between_hosts(tmp_path, nodes):
+    overlay = tmp_path / "overlay.yml"
+    overlay.write_text(yaml.safe_dump({"storage": {"hosts": {STORAGE[0]: {"cluster_name": "elsewhere"}}}}))
+    before = [fingerprint(node) for node in nodes]
+    result = playbook("playbooks/site.yml", "-i", str(overlay))
+    assert_refused(result, nodes, before, "cluster_name differs between peers", "elsewhere")
