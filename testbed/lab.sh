@@ -41,6 +41,19 @@ report() {
   echo
   echo "== a file added on lab1: $cid"
   echo "   read back on lab3: $(ipfs lab3 --timeout=60s cat "$cid")"
+
+  echo
+  echo "== the cluster"
+  podman exec pinfleet-lab1 ipfs-cluster-ctl peers ls | grep -E '^[^ ].*Sees' | sed 's/^/   /'
+  text="pinned through the cluster at $(date -u +%FT%TZ)"
+  printf '%s' "$text" | podman exec -i pinfleet-lab2 sh -c 'cat > /tmp/lab-demo.txt'
+  cid=$(podman exec pinfleet-lab2 ipfs-cluster-ctl add -Q --name lab-demo /tmp/lab-demo.txt)
+  echo "== a file added through the cluster on lab2: $cid"
+  for _ in $(seq 60); do
+    [ "$(podman exec pinfleet-lab1 ipfs-cluster-ctl status "$cid" | grep -c PINNED)" -eq "${#hosts[@]}" ] && break
+    sleep 1
+  done
+  podman exec pinfleet-lab1 ipfs-cluster-ctl status "$cid"
 }
 
 down() {

@@ -67,7 +67,8 @@ NFT
 
 # The release mirror: a container on the test network serving the cache's
 # mirror folder read-only at $PINFLEET_MIRROR_URL.
-if [ "$(podman inspect -f '{{.State.Running}}' "$PINFLEET_MIRROR" 2>/dev/null)" != true ]; then
+serving=$(podman inspect -f '{{.State.Running}} {{range .Mounts}}{{.Source}}{{end}}' "$PINFLEET_MIRROR" 2>/dev/null || true)
+if [ "$serving" != "true $PINFLEET_CACHE/mirror" ]; then
   podman rm -f "$PINFLEET_MIRROR" >/dev/null 2>&1 || true
   podman run -d --name "$PINFLEET_MIRROR" --network "$PINFLEET_NETWORK" --ip 10.89.0.2 \
     -v "$PINFLEET_CACHE/mirror:/srv/mirror:ro" "$image" \
