@@ -57,6 +57,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
 
 _MISSING = object()
 
@@ -122,14 +123,7 @@ def main():
     if identity_keys:
         module.fail_json(msg=f"kubo_config does not set the identity ({', '.join(identity_keys)}): "
                              "initialise the repository with the identity instead")
-    try:
-        with open(path) as handle:
-            config = json.load(handle)
-    except FileNotFoundError:
-        module.fail_json(msg=f"{path} does not exist: initialise the repository (ipfs init) first")
-    except ValueError as exc:
-        module.fail_json(msg=f"{path} is not valid JSON ({exc}): restore it from the backup "
-                             "kubo writes next to it, or from your own")
+    config = load_json(module, path, "initialise the repository (ipfs init) first")
 
     changes = apply_settings(config, settings)
     result = {"changed": bool(changes), "changed_keys": sorted(changes)}

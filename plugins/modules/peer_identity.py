@@ -40,9 +40,8 @@ peer_id:
   sample: 12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
 
 
 def read_peer_id(data: dict) -> str:
@@ -55,13 +54,7 @@ def read_peer_id(data: dict) -> str:
 def main():
     module = AnsibleModule(argument_spec={"path": {"type": "path", "required": True}}, supports_check_mode=True)
     path = module.params["path"]
-    try:
-        with open(path) as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        module.fail_json(msg=f"{path} does not exist: initialise the repository or the cluster peer first")
-    except ValueError as exc:
-        module.fail_json(msg=f"{path} is not valid JSON ({exc}): restore it from a backup")
+    data = load_json(module, path, "initialise the repository or the cluster peer first")
     peer_id = read_peer_id(data) if isinstance(data, dict) else ""
     if not peer_id.startswith(("12D3KooW", "Qm")):
         module.fail_json(msg=f"{path} holds no peer ID: restore it from a backup")

@@ -100,13 +100,6 @@ def cluster_id(node) -> dict:
     return json.loads(cluster_ctl(node, "--enc=json", "id").stdout)
 
 
-def can_connect(node, address: str, port: int, timeout: float = 3) -> bool:
-    """Whether node can open a TCP connection to address:port."""
-    probe = node.run(
-        f"python3 -c \"import socket; socket.create_connection(('{address}', {port}), {timeout})\"")
-    return probe.rc == 0
-
-
 def reachable(node, targets: list[tuple[str, int]], timeout: float = 3) -> list[tuple[str, int]]:
     """Which of the (address, port) targets node can connect to, all probed at once."""
     script = (

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 import yaml
-from pinfleet_hosts import fingerprint, host, inventory_groups, playbook
+from pinfleet_hosts import fingerprint, inventory_groups, playbook
 
 STORAGE = inventory_groups()["storage"]
 KEY_HEX = secrets.token_hex(32)
@@ -20,8 +20,8 @@ MIRROR = os.path.join(os.environ["PINFLEET_CACHE"], "mirror")
 
 
 @pytest.fixture(scope="module")
-def nodes():
-    return [host(name) for name in STORAGE]
+def storage(nodes):
+    return list(nodes.values())
 
 
 def run_site(tmp_path, extra: dict, inventory: str | None = None, *args: str):
@@ -30,20 +30,20 @@ def run_site(tmp_path, extra: dict, inventory: str | None = None, *args: str):
     return playbook("playbooks/site.yml", "-e", f"@{extra_file}", *args, inventory=inventory)
 
 
-def assert_refused(result, nodes, before, *expected: str):
+def assert_refused(result, storage, before, *expected: str):
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     for text in expected:
         assert text in out, f"{text!r} not in output:\n{out[-3000:]}"
     assert KEY_HEX not in out, "the run printed a secret"
-    assert_hosts_unchanged(out, nodes, before)
+    assert_hosts_unchanged(out, storage, before)
 
 
-def assert_hosts_unchanged(out, nodes, before):
+def assert_hosts_unchanged(out, storage, before):
     """No task changed a host (controller-side tasks show as 'host -> localhost')."""
     changed = re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
     assert not changed, changed
-    assert [fingerprint(node) for node in nodes] == before
+    assert [fingerprint(node) for node in storage] == before
 
 
 @pytest.mark.parametrize(
@@ -56,54 +56,54 @@ def assert_hosts_unchanged(out, nodes, before):
         pytest.param("", "kubo_swarm_key is empty", id="empty"),
     ],
 )
-def test_malformed_swarm_key(tmp_path, nodes, key, expected):
-    before = [fingerprint(node) for node in nodes]
+def test_malformed_swarm_key(tmp_path, storage, key, expected):
+    before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_swarm_key": key})
-    assert_refused(result, nodes, before, expected, "openssl rand -hex 32")
+    assert_refused(result, storage, before, expected, "openssl rand -hex 32")
 
 
-def test_missing_swarm_key(tmp_path, nodes):
+def test_missing_swarm_key(tmp_path, storage):
     """An inventory without kubo_swarm_key at all."""
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"storage": {"hosts": {
         name: {"ansible_connection": "containers.podman.podman"} for name in STORAGE}}}))
-    before = [fingerprint(node) for node in nodes]
+    before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"], "kubo_version": VERSION},
                       inventory=str(inventory))
-    assert_refused(result, nodes, before, "missing required arguments: kubo_swarm_key")
+    assert_refused(result, storage, before, "missing required arguments: kubo_swarm_key")
 
 
-def test_checksum_mismatch(tmp_path, nodes):
+def test_checksum_mismatch(tmp_path, storage):
     name = f"kubo_{VERSION}_linux-amd64.tar.gz"
     bad = tmp_path / "mirror" / "kubo" / VERSION
     bad.mkdir(parents=True)
     shutil.copy(os.path.join(MIRROR, "kubo", VERSION, name + ".sha512"), bad)
     with open(os.path.join(MIRROR, "kubo", VERSION, name), "rb") as src:
         (bad / name).write_bytes(src.read() + b"tampered")
-    before = [fingerprint(node) for node in nodes]
+    before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": f"file://{tmp_path}/mirror",
                                  "release_controller_cache": str(tmp_path / "cache")})
-    assert_refused(result, nodes, before, "does not match its published sha512", "Re-sync the mirror")
+    assert_refused(result, storage, before, "does not match its published sha512", "Re-sync the mirror")
     assert not (tmp_path / "cache" / name).exists()
 
 
-def test_unreachable_mirror(tmp_path, nodes):
-    before = [fingerprint(node) for node in nodes]
+def test_unreachable_mirror(tmp_path, storage):
+    before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": "http://127.0.0.1:9",
                                  "release_controller_cache": str(tmp_path / "cache")})
-    assert_refused(result, nodes, before, "could not be fetched and verified from http://127.0.0.1:9",
+    assert_refused(result, storage, before, "could not be fetched and verified from http://127.0.0.1:9",
                    "set release_dist_url")
 
 
-def test_local_archive_folder_for_air_gapped_sites(tmp_path, nodes):
+def test_local_archive_folder_for_air_gapped_sites(tmp_path, storage):
     """A file:// folder on the controller is a mirror too; a converged network stays as it is."""
-    before = [fingerprint(node) for node in nodes]
+    before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": f"file://{MIRROR}",
                                  "release_controller_cache": str(tmp_path / "cache")})
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert (tmp_path / "cache" / f"kubo_{VERSION}_linux-amd64.tar.gz").exists()
-    assert_hosts_unchanged(out, nodes, before)
+    assert_hosts_unchanged(out, storage, before)
 
 
 @pytest.mark.parametrize(
@@ -119,14 +119,14 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, nodes):
         pytest.param({"cluster_trusted_peers": []}, "cluster_trusted_peers is an empty list", id="no-trusted-peers"),
     ],
 )
-def test_bad_cluster_input(tmp_path, nodes, extra, expected):
-    before = [fingerprint(node) for node in nodes]
-    assert_refused(run_site(tmp_path, extra), nodes, before, expected)
+def test_bad_cluster_input(tmp_path, storage, extra, expected):
+    before = [fingerprint(node) for node in storage]
+    assert_refused(run_site(tmp_path, extra), storage, before, expected)
 
 
-def test_cluster_name_differing_between_hosts(tmp_path, nodes):
+def test_cluster_name_differing_between_hosts(tmp_path, storage):
     overlay = tmp_path / "overlay.yml"
     overlay.write_text(yaml.safe_dump({"storage": {"hosts": {STORAGE[0]: {"cluster_name": "elsewhere"}}}}))
-    before = [fingerprint(node) for node in nodes]
+    before = [fingerprint(node) for node in storage]
     result = playbook("playbooks/site.yml", "-i", str(overlay))
-    assert_refused(result, nodes, before, "cluster_name differs between peers", "elsewhere")
+    assert_refused(result, storage, before, "cluster_name differs between peers", "elsewhere")

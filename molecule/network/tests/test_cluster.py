@@ -11,29 +11,17 @@ import pytest
 from pinfleet_hosts import (
     CLUSTER_PATH,
     address,
-    can_connect,
     cluster_ctl,
     cluster_id,
-    host,
-    inventory_groups,
     playbook,
     reachable,
     wait_for,
 )
 
-GROUPS = inventory_groups()
-STORAGE = GROUPS["storage"]
-OUTSIDER = GROUPS["outsiders"][0]
-
 
 @pytest.fixture(scope="module")
-def peers():
-    return {name: host(name) for name in STORAGE}
-
-
-@pytest.fixture(scope="module")
-def ids(peers):
-    return {name: cluster_id(node)["id"] for name, node in peers.items()}
+def ids(nodes):
+    return {name: cluster_id(node)["id"] for name, node in nodes.items()}
 
 
 def status(node, cid) -> dict[str, str]:
@@ -41,8 +29,8 @@ def status(node, cid) -> dict[str, str]:
     return {pin["peername"]: pin["status"] for pin in info["peer_map"].values()}
 
 
-def test_every_peer_sees_all_three(peers, ids):
-    for name, node in peers.items():
+def test_every_peer_sees_all_three(nodes, ids):
+    for name, node in nodes.items():
         listed = cluster_ctl(node, "peers", "ls").stdout
         for other in ids.values():
             assert other in listed, f"{name} does not list {other}"
@@ -51,27 +39,28 @@ def test_every_peer_sees_all_three(peers, ids):
         assert not info["ipfs"].get("error"), info["ipfs"]
 
 
-def test_a_pin_reaches_pinned_on_all_three(peers):
-    first = peers[STORAGE[0]]
+def test_a_pin_reaches_pinned_on_all_three(nodes):
+    first = next(iter(nodes.values()))
     first.check_output(f"printf 'pin {secrets.token_hex(16)}' > /tmp/pin.txt")
     cid = cluster_ctl(first, "add", "-Q", "/tmp/pin.txt").stdout.strip()
-    for name, node in peers.items():
+    for name, node in nodes.items():
         wait_for(f"{cid} pinned everywhere as seen from {name}",
                  lambda node=node: set(status(node, cid).values()) == {"pinned"} and len(status(node, cid)) == 3)
 
 
-def test_the_outsider_reaches_no_port_of_the_peers(peers):
-    targets = [(address(node), port) for node in peers.values() for port in (9094, 9095, 9096, 5001, 4001)]
-    reached = reachable(host(OUTSIDER), targets)
+def test_the_outsider_reaches_no_port_of_the_peers(nodes, outsider):
+    targets = [(address(node), port) for node in nodes.values() for port in (9094, 9095, 9096, 5001, 4001)]
+    reached = reachable(outsider, targets)
     assert not reached, f"the outsider reached {reached}"
     # The peers themselves do reach each other's swarm ports: the probe works.
-    assert can_connect(peers[STORAGE[0]], address(peers[STORAGE[1]]), 9096)
-    assert can_connect(peers[STORAGE[0]], address(peers[STORAGE[1]]), 4001)
+    first, second, _ = nodes.values()
+    swarms = [(address(second), 9096), (address(second), 4001)]
+    assert reachable(first, swarms) == swarms
 
 
-def test_a_peer_with_another_secret_does_not_join(peers, ids):
-    first, second, third = STORAGE
-    rogue = peers[third]
+def test_a_peer_with_another_secret_does_not_join(nodes, ids):
+    first, second, third = list(nodes)
+    rogue = nodes[third]
     rogue.check_output(
         "systemctl stop ipfs-cluster && "
         f"python3 -c \"import json; p='{CLUSTER_PATH}/service.json'; c=json.load(open(p)); "
@@ -79,14 +68,14 @@ def test_a_peer_with_another_secret_does_not_join(peers, ids):
         "systemctl start ipfs-cluster")
     try:
         wait_for(f"{first} and {second} to lose {third}",
-                 lambda: all(ids[third] not in cluster_id(peers[n])["cluster_peers"] for n in (first, second)))
+                 lambda: all(ids[third] not in cluster_id(nodes[n])["cluster_peers"] for n in (first, second)))
         assert cluster_id(rogue)["cluster_peers"] == [ids[third]]
         # The others still serve: a new pin is pinned on both.
-        peers[first].check_output(f"printf 'rogue {secrets.token_hex(8)}' > /tmp/rogue.txt")
-        cid = cluster_ctl(peers[first], "add", "-Q", "/tmp/rogue.txt").stdout.strip()
+        nodes[first].check_output(f"printf 'rogue {secrets.token_hex(8)}' > /tmp/rogue.txt")
+        cid = cluster_ctl(nodes[first], "add", "-Q", "/tmp/rogue.txt").stdout.strip()
         wait_for("the pin on the two peers", lambda: all(
-            status(peers[first], cid).get(n) == "pinned" for n in (first, second)))
-        assert status(peers[first], cid).get(third) != "pinned"
+            status(nodes[first], cid).get(n) == "pinned" for n in (first, second)))
+        assert status(nodes[first], cid).get(third) != "pinned"
     finally:
         # The site play puts the right secret back and restarts the peer.
         result = playbook("playbooks/site.yml")
@@ -94,7 +83,7 @@ def test_a_peer_with_another_secret_does_not_join(peers, ids):
     wait_for(f"{third} to rejoin", lambda: sorted(cluster_id(rogue)["cluster_peers"]) == sorted(ids.values()))
 
 
-def test_check_mode_reports_no_changes_and_no_secret():
+def test_check_mode_reports_no_changes_and_no_secret(nodes):
     """A --check --diff run on the converged network changes nothing and prints no secret."""
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
     secrets_ = [open(os.path.join(ephemeral, f"storage.{kind}")).read().strip() for kind in ("secret", "psk")]
@@ -103,7 +92,7 @@ def test_check_mode_reports_no_changes_and_no_secret():
     assert result.returncode == 0, out[-3000:]
     changed = re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
     assert not changed, changed
-    for name in STORAGE:
+    for name in nodes:
         assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), out[-2000:]
     for secret in secrets_:
         assert secret not in out
