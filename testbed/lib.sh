@@ -17,7 +17,10 @@ PATH="$PINFLEET_VENV/bin:$PATH"
 export PINFLEET_ROOT PINFLEET_CACHE PINFLEET_VENV PINFLEET_NETWORK PINFLEET_MIRROR PINFLEET_MIRROR_URL \
   CONTAINERS_CONF ANSIBLE_COLLECTIONS_PATH ANSIBLE_CONFIG PATH
 
-log() { printf '[pinfleet] %s\n' "$*" >&2; }
+# Seconds since the outermost script started, shown in every log line.
+PINFLEET_T0=${PINFLEET_T0:-$(date +%s)}
+export PINFLEET_T0
+log() { printf '[pinfleet %4ss] %s\n' "$(($(date +%s) - PINFLEET_T0))" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # version <key>: read one entry of testbed/versions.yml.

@@ -25,3 +25,4 @@ for scenario in "$@"; do
   log "molecule scenario $scenario"
   molecule test -s "$scenario"
 done
+log "the whole suite passed"
