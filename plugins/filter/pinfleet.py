@@ -97,6 +97,17 @@ def multiaddr_host(multiaddr) -> str:
     return parts[1]
 
 
+def multiaddr_is_loopback(multiaddr) -> bool:
+    """Whether a /ip4 or /ip6 multiaddr is on loopback (only this host can reach it)."""
+    parts = str(multiaddr).strip("/").split("/")
+    if len(parts) < 2 or parts[0] not in ("ip4", "ip6"):
+        return False
+    try:
+        return ipaddress.ip_address(parts[1]).is_loopback
+    except ValueError:
+        return False
+
+
 def p2p_addrs(peers) -> list:
     """Peering entries [{'ID':..., 'Addrs':[...]}] -> ['<addr>/p2p/<ID>', ...]."""
     return [f"{addr}/p2p/{peer['ID']}" for peer in peers for addr in peer["Addrs"]]
@@ -112,5 +123,6 @@ class FilterModule:
             "ip_multiaddr": ip_multiaddr,
             "multiaddr_url": multiaddr_url,
             "multiaddr_host": multiaddr_host,
+            "multiaddr_is_loopback": multiaddr_is_loopback,
             "p2p_addrs": p2p_addrs,
         }

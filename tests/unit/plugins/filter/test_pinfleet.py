@@ -105,3 +105,17 @@ def test_multiaddr_host(multiaddr, host):
 def test_multiaddr_host_refuses_others():
     with pytest.raises(AnsibleFilterError):
         f.multiaddr_host("/unix/run/x.sock")
+
+
+@pytest.mark.parametrize(("multiaddr", "loopback"), [
+    ("/ip4/127.0.0.1/tcp/9094", True),
+    ("/ip4/127.1.2.3/tcp/9094", True),
+    ("/ip6/::1/tcp/9094", True),
+    ("/ip4/0.0.0.0/tcp/9094", False),
+    ("/ip4/10.0.0.1/tcp/9094", False),
+    ("/ip6/::/tcp/9094", False),
+    ("/dns/localhost/tcp/9094", False),
+    ("/unix/run/api.sock", False),
+])
+def test_multiaddr_is_loopback(multiaddr, loopback):
+    assert f.multiaddr_is_loopback(multiaddr) is loopback
