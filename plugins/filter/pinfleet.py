@@ -80,9 +80,14 @@ def ip_multiaddr(address, port, transport="tcp") -> str:
     return f"/{family}/{address}/{transport}/{int(port)}"
 
 
+def _parts(multiaddr) -> list[str]:
+    """'/ip4/10.0.0.1/tcp/4001' -> ['ip4', '10.0.0.1', 'tcp', '4001']."""
+    return str(multiaddr).strip("/").split("/")
+
+
 def multiaddr_url(multiaddr, scheme="http") -> str:
     """'/ip4/127.0.0.1/tcp/5001' -> 'http://127.0.0.1:5001'."""
-    parts = str(multiaddr).strip("/").split("/")
+    parts = _parts(multiaddr)
     if len(parts) < 4 or parts[2] != "tcp":
         raise AnsibleFilterError(f"'{multiaddr}' is not a /ip4|ip6|dns/<host>/tcp/<port> multiaddr")
     host = f"[{parts[1]}]" if parts[0] == "ip6" else parts[1]
@@ -91,7 +96,7 @@ def multiaddr_url(multiaddr, scheme="http") -> str:
 
 def multiaddr_host(multiaddr) -> str:
     """'/ip4/10.0.0.1/tcp/4001' -> '10.0.0.1'."""
-    parts = str(multiaddr).strip("/").split("/")
+    parts = _parts(multiaddr)
     if len(parts) < 2 or parts[0] not in ("ip4", "ip6", "dns", "dns4", "dns6"):
         raise AnsibleFilterError(f"'{multiaddr}' does not start with /ip4, /ip6 or /dns")
     return parts[1]
@@ -99,7 +104,7 @@ def multiaddr_host(multiaddr) -> str:
 
 def multiaddr_is_loopback(multiaddr) -> bool:
     """Whether a /ip4 or /ip6 multiaddr is on loopback (only this host can reach it)."""
-    parts = str(multiaddr).strip("/").split("/")
+    parts = _parts(multiaddr)
     if len(parts) < 2 or parts[0] not in ("ip4", "ip6"):
         return False
     try:
