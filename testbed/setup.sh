@@ -67,11 +67,23 @@ NFT
 
 # The release mirror: a container on the test network serving the cache's
 # mirror folder read-only at $PINFLEET_MIRROR_URL.
+# It is checked by a real request: a container left over from an interrupted
+# run can look alive and serve nothing.
+mirror_answers() {
+  local tries
+  for tries in $(seq 20); do
+    curl -fsS -o /dev/null --max-time 2 "$PINFLEET_MIRROR_URL/" && return 0
+    sleep 0.5
+  done
+  return 1
+}
 serving=$(podman inspect -f '{{.State.Running}} {{range .Mounts}}{{.Source}}{{end}}' "$PINFLEET_MIRROR" 2>/dev/null || true)
-if [ "$serving" != "true $PINFLEET_CACHE/mirror" ]; then
+if [ "$serving" != "true $PINFLEET_CACHE/mirror" ] || ! mirror_answers; then
+  log "starting the release mirror"
   podman rm -f "$PINFLEET_MIRROR" >/dev/null 2>&1 || true
   podman run -d --name "$PINFLEET_MIRROR" --network "$PINFLEET_NETWORK" --ip 10.89.0.2 \
     -v "$PINFLEET_CACHE/mirror:/srv/mirror:ro" "$image" \
     python3 -m http.server -d /srv/mirror 8080 >/dev/null
+  mirror_answers || die "the release mirror does not answer at $PINFLEET_MIRROR_URL; see: podman logs $PINFLEET_MIRROR"
 fi
 log "test bed ready (image $image, mirror $PINFLEET_MIRROR_URL)"

@@ -77,6 +77,7 @@ def fingerprint(node) -> dict[str, str]:
             f" {CLUSTER_PATH}/service.json {CLUSTER_PATH}/identity.json /etc/pinfleet/firewall.nft"
         ).stdout,
         "programs": node.run("readlink /usr/local/bin/ipfs /usr/local/bin/ipfs-cluster-*").stdout,
+        "host firewall": node.run("ufw status; firewall-cmd --list-rich-rules").stdout,
     }
 
 

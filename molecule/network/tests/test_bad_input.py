@@ -130,3 +130,11 @@ def test_cluster_name_differing_between_hosts(tmp_path, storage):
     before = [fingerprint(node) for node in storage]
     result = playbook("playbooks/site.yml", "-i", str(overlay))
     assert_refused(result, storage, before, "cluster_name differs between peers", "elsewhere")
+
+
+def test_limited_run_is_refused(tmp_path, storage):
+    """Every node's peering and trust come from the whole group: a --limit run would leave them stale."""
+    before = [fingerprint(node) for node in storage]
+    result = playbook("playbooks/site.yml", "--limit", STORAGE[0])
+    assert_refused(result, storage, before, f"{', '.join(sorted(STORAGE[1:]))} of group 'storage' are not in this run",
+                   "run on the whole group")
