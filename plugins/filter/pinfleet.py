@@ -118,6 +118,16 @@ def p2p_addrs(peers) -> list:
     return [f"{addr}/p2p/{peer['ID']}" for peer in peers for addr in peer["Addrs"]]
 
 
+def upgrade_report_line(report) -> str:
+    """One line of the upgrade summary for one host's report."""
+    before, after = report["before"], report["after"]
+    line = (f"{report['host']}: kubo {before.get('kubo')} -> {after.get('kubo')}"
+            f" (repo {before.get('repo')} -> {after.get('repo')}),"
+            f" ipfs-cluster {before.get('cluster')} -> {after.get('cluster')},"
+            f" down {report['down_seconds']}s: {report['outcome']}")
+    return line + (f" ({report['error']})" if report.get("error") else "")
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -130,4 +140,5 @@ class FilterModule:
             "multiaddr_host": multiaddr_host,
             "multiaddr_is_loopback": multiaddr_is_loopback,
             "p2p_addrs": p2p_addrs,
+            "upgrade_report_line": upgrade_report_line,
         }

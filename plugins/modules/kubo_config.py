@@ -54,58 +54,10 @@ changed_keys:
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
-
-_MISSING = object()
-
-
-def get_key(config, dotted):
-    node = config
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
-
-
-def set_key(config, dotted, value):
-    parts = dotted.split(".")
-    node = config
-    for part in parts[:-1]:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    node[parts[-1]] = value
-
-
-def apply_settings(config, settings):
-    """Set each key in config; return {key: (before, after)} for the changed ones."""
-    changes = {}
-    for key, value in settings.items():
-        before = get_key(config, key)
-        if before != value:
-            set_key(config, key, value)
-            changes[key] = (None if before is _MISSING else before, value)
-    return changes
-
-
-def write_atomic(path, config):
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(config, handle, indent=2)
-            handle.write("\n")
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.chown(tmp, st.st_uid, st.st_gid)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, write_atomic
 
 
 def main():

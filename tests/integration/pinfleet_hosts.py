@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import testinfra
 import yaml
 
@@ -44,6 +45,18 @@ def inventory_groups() -> dict[str, list[str]]:
 def host(name: str):
     """A scenario host, reached with podman exec (the hosts are podman containers)."""
     return testinfra.get_host(f"podman://{name}")
+
+
+@pytest.fixture(scope="session")
+def nodes():
+    """The storage nodes, by name, in inventory order."""
+    return {name: host(name) for name in inventory_groups()["storage"]}
+
+
+@pytest.fixture(scope="session")
+def outsider():
+    """The node of another private network."""
+    return host(inventory_groups()["outsiders"][0])
 
 
 def ipfs(node, *args: str, check: bool = True, stdin: str | None = None):

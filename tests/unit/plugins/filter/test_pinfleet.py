@@ -119,3 +119,12 @@ def test_multiaddr_host_refuses_others():
 ])
 def test_multiaddr_is_loopback(multiaddr, loopback):
     assert f.multiaddr_is_loopback(multiaddr) is loopback
+
+
+def test_upgrade_report_line_says_what_changed_how_long_it_was_down_and_why_it_failed():
+    report = {"host": "n1", "before": {"kubo": "v0.36.0", "cluster": "v1.1.0", "repo": 16},
+              "after": {"kubo": "v0.36.0", "cluster": "v1.1.0", "repo": 16}, "down_seconds": 12.5,
+              "outcome": "rolled back", "error": "Start kubo: ipfs.service is not started"}
+    assert f.upgrade_report_line(report) == (
+        "n1: kubo v0.36.0 -> v0.36.0 (repo 16 -> 16), ipfs-cluster v1.1.0 -> v1.1.0, down 12.5s: rolled back"
+        " (Start kubo: ipfs.service is not started)")

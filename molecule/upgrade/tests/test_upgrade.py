@@ -1,0 +1,237 @@
+"""playbooks/upgrade.yml on real peers: refusals, a rollback, stop_all, an interrupted rolling run, no-op reruns.
+
+The tests run in file order, each starting from where the previous one left the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pinfleet_hosts import (
+    INVENTORY,
+    ROOT,
+    address,
+    cluster_ctl,
+    cluster_id,
+    fingerprint,
+    ipfs,
+    playbook,
+    reachable,
+    wait_for,
+)
+
+KUBO_OLD, KUBO_NEW = os.environ["PINFLEET_KUBO_OLD_VERSION"], os.environ["PINFLEET_KUBO_VERSION"]
+CLUSTER_OLD, CLUSTER_NEW = os.environ["PINFLEET_CLUSTER_OLD_VERSION"], os.environ["PINFLEET_CLUSTER_VERSION"]
+UPGRADES = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "upgrades"
+PINS = 12
+
+
+def upgrade(kubo: str, cluster: str, *args: str) -> subprocess.CompletedProcess:
+    return playbook("playbooks/upgrade.yml", "-e", f"kubo_version={kubo} cluster_version={cluster}", *args)
+
+
+def versions(node) -> tuple[str, str, str]:
+    """(kubo, ipfs-cluster, repository version) as installed on the node."""
+    kubo = "v" + node.check_output("ipfs version --number")
+    cluster = "v" + node.check_output("ipfs-cluster-service --version").split()[-1].split("+")[0]
+    return kubo, cluster, node.check_output("cat /var/lib/ipfs/version")
+
+
+def pin_statuses(node) -> list[str]:
+    out = cluster_ctl(node, "--enc=json", "status").stdout
+    infos = [json.loads(chunk) for chunk in re.split(r"(?<=\})\s*(?=\{)", out.strip()) if chunk.strip()]
+    return [peer["status"] for info in infos for peer in info["peer_map"].values()]
+
+
+def assert_every_pin_kept(nodes):
+    for name, node in nodes.items():
+        wait_for(f"{PINS} pins pinned on all three, as {name} sees them",
+                 lambda node=node: pin_statuses(node) == ["pinned"] * 3 * PINS, timeout=180)
+
+
+def changed_hosts(out: str) -> list[str]:
+    return re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
+
+
+@pytest.fixture(scope="module")
+def content(nodes):
+    """PINS files added through the cluster on the first peer: their CIDs."""
+    first = nodes["u1"]
+    cids = []
+    for _ in range(PINS):
+        first.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
+        cids.append(cluster_ctl(first, "add", "-Q", "/tmp/f").stdout.strip())
+    assert_every_pin_kept(nodes)
+    return cids
+
+
+def test_deployed_at_the_old_versions(nodes, content):
+    for node in nodes.values():
+        assert versions(node) == (KUBO_OLD, CLUSTER_OLD, "16")
+
+
+def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
+    nodes["u3"].check_output("systemctl stop ipfs-cluster")
+    try:
+        before = [fingerprint(node) for node in nodes.values()]
+        result = upgrade(KUBO_NEW, CLUSTER_NEW)
+        out = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert "is not ready for an upgrade" in out and "Nothing was changed" in out, out[-3000:]
+        assert not changed_hosts(out), changed_hosts(out)
+        assert [fingerprint(node) for node in nodes.values()] == before
+    finally:
+        nodes["u3"].check_output("systemctl start ipfs-cluster")
+    wait_for("u3 back in the cluster", lambda: len(cluster_id(nodes["u3"])["cluster_peers"]) == 3)
+
+
+def test_a_target_that_fails_to_start_is_rolled_back(nodes, content):
+    """kubo 0.38+ refuses to start with Reprovider keys, which a stale config management re-applies."""
+    extra = json.dumps({"kubo_config_extra": {"Reprovider.Strategy": "all"}, "upgrade_strategy": "stop_all"})
+    result = upgrade(KUBO_NEW, CLUSTER_OLD, "-e", extra)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    assert "rolled back" in out, out[-3000:]
+    for node in nodes.values():
+        assert versions(node) == (KUBO_OLD, CLUSTER_OLD, "16")
+        config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
+        assert "Reprovider" not in config or "Strategy" not in (config["Reprovider"] or {})
+    assert_every_pin_kept(nodes)
+    assert not (UPGRADES / "current.json").exists()
+
+
+def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
+    """Across kubo's repository migration (16 to 17 turns AutoConf on) and ipfs-cluster's switch to pebble v2."""
+    result = upgrade(KUBO_NEW, CLUSTER_NEW, "-e", "upgrade_strategy=stop_all")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    kubo_ids = {name: json.loads(ipfs(node, "id").stdout)["ID"] for name, node in nodes.items()}
+    for name, node in nodes.items():
+        kubo, cluster, repo = versions(node)
+        assert (kubo, cluster) == (KUBO_NEW, CLUSTER_NEW)
+        assert int(repo) > 16
+        config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
+        assert config["AutoConf"]["Enabled"] is False
+        assert "auto" not in json.dumps(config["Bootstrap"]) and len(config["Bootstrap"]) == 2
+        others = {peer for other, peer in kubo_ids.items() if other != name}
+        assert {addr.rsplit("/", 1)[-1] for addr in config["Bootstrap"]} == others
+    assert_every_pin_kept(nodes)
+    # Still private: the outsider's node reaches none of them.
+    targets = [(address(node), port) for node in nodes.values() for port in (4001, 9096)]
+    assert reachable(outsider, targets) == []
+    summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
+    assert summary["outcome"] == "upgraded" and summary["strategy"] == "stop_all"
+    assert {h["host"]: h["outcome"] for h in summary["hosts"]} == dict.fromkeys(nodes, "upgraded")
+    assert all(h["down_seconds"] > 0 for h in summary["hosts"])
+
+
+class Prober(threading.Thread):
+    """Asks every peer's REST API and kubo, once a second, and records who answered."""
+
+    def __init__(self, nodes, cid):
+        super().__init__(daemon=True)
+        self.nodes, self.cid, self.rounds, self.stop = nodes, cid, [], threading.Event()
+
+    def ask(self, node) -> tuple[bool, bool]:
+        script = ("import urllib.request,sys\n"
+                  "def ok(req):\n"
+                  "    try:\n"
+                  "        return urllib.request.urlopen(req, timeout=2).status < 300\n"
+                  "    except Exception:\n"
+                  "        return False\n"
+                  "print(ok('http://127.0.0.1:9094/id'),"
+                  f" ok(urllib.request.Request('http://127.0.0.1:5001/api/v0/cat?arg={self.cid}', method='POST')))")
+        out = node.run(f"python3 -c {shlex.quote(script)}").stdout.split()
+        return out[0:1] == ["True"], out[1:2] == ["True"]
+
+    def run(self):
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            while not self.stop.is_set():
+                self.rounds.append(dict(zip(self.nodes, pool.map(self.ask, self.nodes.values()), strict=True)))
+                time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def prober(nodes, content):
+    """One prober for the two rolling runs below."""
+    prober = Prober(nodes, content[0])
+    prober.start()
+    yield prober
+    prober.stop.set()
+    prober.join()
+
+
+def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober):
+    """Back to the older kubo (its repository migrated down by the newer program), one peer at a time."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
+           "-e", f"kubo_version={KUBO_OLD} cluster_version={CLUSTER_NEW}"]
+    first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    try:
+        wait_for("u1 switched by the first run", lambda: versions(nodes["u1"])[0] == KUBO_OLD, timeout=600)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert (UPGRADES / "current.json").exists(), "the cut-off run left no record"
+    result = upgrade(KUBO_OLD, CLUSTER_NEW)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    for node in nodes.values():
+        assert versions(node) == (KUBO_OLD, CLUSTER_NEW, "16")
+    assert_every_pin_kept(nodes)
+    summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
+    assert summary["strategy"] == "rolling" and summary["outcome"] == "upgraded"
+
+
+def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
+    result = upgrade(KUBO_NEW, CLUSTER_NEW)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    for node in nodes.values():
+        assert versions(node)[:2] == (KUBO_NEW, CLUSTER_NEW)
+    assert_every_pin_kept(nodes)
+    time.sleep(3)
+    rounds = list(prober.rounds)
+    api_up = [sum(a[0] for a in r.values()) for r in rounds]
+    readable = [sum(a[1] for a in r.values()) for r in rounds]
+    assert len(rounds) > 10 and max(api_up) == 3 and max(readable) == 3, "the prober never saw all three answer"
+    assert min(api_up) >= 2, f"the REST API answered from fewer than 2 peers: {api_up}"
+    assert min(readable) >= 2, f"the pinned content was readable on fewer than 2 peers: {readable}"
+
+
+def test_a_run_at_the_targets_changes_nothing(nodes, content):
+    result = upgrade(KUBO_NEW, CLUSTER_NEW)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert "already" in out
+    assert not changed_hosts(out), changed_hosts(out)
+    assert re.search(r"^u1\s*: ok=\d+\s+changed=0", out, re.M), out[-2000:]
+
+
+def test_the_lock_stops_a_concurrent_run(nodes, content):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
+           "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}"]
+    first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for("the first run's lock", lambda: (UPGRADES / "lock").exists() and first.poll() is None, timeout=60,
+                 interval=0.2)
+        second = upgrade(KUBO_NEW, CLUSTER_NEW)
+    finally:
+        first.communicate()
+    out = second.stdout + second.stderr
+    assert second.returncode != 0
+    assert "another upgrade run" in out and "Nothing was changed" in out, out[-2000:]
+    assert first.returncode == 0

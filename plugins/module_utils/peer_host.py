@@ -1,0 +1,51 @@
+"""What the upgrade modules check on a peer's host: locks, ports, links, versions."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import socket
+
+_VERSION_DIR = re.compile(r"/(?P<dist>[^/]+)/(?P<version>v\d[^/]*)/[^/]+$")
+
+
+def lock_held(path: str) -> bool:
+    """Whether a process holds the lock file (flock or fcntl, as go-fs-lock may use either)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        for lock, unlock in ((fcntl.flock, fcntl.LOCK_UN), (fcntl.lockf, fcntl.LOCK_UN)):
+            try:
+                lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    return True
+                raise
+            lock(fd, unlock)
+        return False
+    finally:
+        os.close(fd)
+
+
+def port_open(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections on host:port."""
+    try:
+        socket.create_connection((host, port), timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def linked_version(link: str) -> str | None:
+    """The release version a program link points into (/opt/pinfleet/<dist>/<version>/<program>)."""
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError:
+        return None
+    match = _VERSION_DIR.search(target)
+    return match.group("version") if match else None
+

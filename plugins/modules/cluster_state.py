@@ -1,0 +1,170 @@
+#!/usr/bin/python
+"""Export, import or clean up an ipfs-cluster peer's state while it is offline."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cluster_state
+short_description: Export, import or clean up a cluster peer's state while it is offline
+description:
+  - Runs C(ipfs-cluster-service state export|import|cleanup) as the peer's
+    user. These take the peer's lock, so the daemon must be stopped first;
+    the module refuses otherwise and says so.
+  - C(exported) writes the pinset (one JSON pin per line) to O(file).
+  - C(imported) replaces the pinset with O(file), and C(cleaned) removes all
+    consensus data so the peer resyncs from the others. Both first export
+    the current state into O(backup_dir), keeping the newest O(keep) copies.
+version_added: 0.2.0
+author: pinfleet developers
+options:
+  path:
+    description: The peer's config folder (C(IPFS_CLUSTER_PATH)).
+    type: path
+    default: /var/lib/ipfs-cluster
+  state:
+    description: What to do.
+    type: str
+    choices: [exported, imported, cleaned]
+    required: true
+  file:
+    description: The dump to write (C(exported)) or read (C(imported)).
+    type: path
+  backup_dir:
+    description: Where exports taken before an import or cleanup are kept.
+    type: path
+    default: /var/backups/pinfleet
+  keep:
+    description: How many of those backups to keep.
+    type: int
+    default: 5
+  user:
+    description: The peer's system user.
+    type: str
+    default: ipfs
+  binary:
+    description: The ipfs-cluster-service program to run (the version that wrote the state).
+    type: path
+    default: /usr/local/bin/ipfs-cluster-service
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Export the pinset of the stopped peer
+  pinfleet.ipfs.cluster_state:
+    state: exported
+    file: /var/backups/pinfleet/state-before-upgrade.ndjson
+"""
+
+RETURN = r"""
+pins:
+  description: Pins in the dump written or read.
+  returned: success
+  type: int
+backup:
+  description: The export taken before an import or cleanup.
+  returned: when state is imported or cleaned
+  type: str
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held
+
+
+def count_pins(path: str) -> int:
+    with open(path) as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def prune(backup_dir: str, keep: int) -> None:
+    for old in sorted(glob.glob(os.path.join(backup_dir, "cluster-state-*.ndjson")))[:-keep or None]:
+        os.unlink(old)
+
+
+class State:
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+
+    def run(self, *args: str) -> str:
+        cmd = ["runuser", "-u", self.p["user"], "--", self.p["binary"], "--config", self.p["path"], "state", *args]
+        rc, out, err = self.module.run_command(cmd)
+        if rc != 0:
+            self.module.fail_json(msg=f"ipfs-cluster-service state {args[0]} failed: {(err or out).strip()}",
+                                  cmd=" ".join(cmd))
+        return out
+
+    def export(self, dest: str) -> int:
+        """Write the pinset to dest (root's, mode 0600) through stdout: the peer's user needs no access."""
+        os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+        out = self.run("export")
+        fd = os.open(dest + ".part", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(out)
+        os.replace(dest + ".part", dest)
+        return count_pins(dest)
+
+    def import_(self, source: str) -> None:
+        """Replace the pinset with source, handed to the peer's user as a file in its own folder."""
+        user = pwd.getpwnam(self.p["user"])
+        staged = os.path.join(self.p["path"], ".pinfleet-import.ndjson")
+        shutil.copyfile(source, staged)
+        os.chown(staged, user.pw_uid, user.pw_gid)
+        try:
+            self.run("import", "-f", staged)
+        finally:
+            os.unlink(staged)
+
+    def backup(self) -> str:
+        dest = os.path.join(self.p["backup_dir"], time.strftime("cluster-state-%Y%m%dT%H%M%S.ndjson"))
+        self.export(dest)
+        prune(self.p["backup_dir"], self.p["keep"])
+        return dest
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "default": "/var/lib/ipfs-cluster"},
+            "state": {"type": "str", "required": True, "choices": ["exported", "imported", "cleaned"]},
+            "file": {"type": "path"},
+            "backup_dir": {"type": "path", "default": "/var/backups/pinfleet"},
+            "keep": {"type": "int", "default": 5},
+            "user": {"type": "str", "default": "ipfs"},
+            "binary": {"type": "path", "default": "/usr/local/bin/ipfs-cluster-service"},
+        },
+        required_if=[("state", "exported", ["file"]), ("state", "imported", ["file"])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    lock = os.path.join(params["path"], "cluster.lock")
+    if lock_held(lock):
+        module.fail_json(msg=f"The cluster peer holds {lock}: stop it first (systemctl stop ipfs-cluster); "
+                             "the state can only be exported, imported or cleaned while it is offline.")
+    if params["state"] == "imported" and not os.path.isfile(params["file"]):
+        module.fail_json(msg=f"{params['file']} does not exist: give a dump made by state export")
+    if module.check_mode:
+        module.exit_json(changed=True)
+
+    state = State(module)
+    if params["state"] == "exported":
+        module.exit_json(changed=True, pins=state.export(params["file"]))
+    backup = state.backup()
+    if params["state"] == "imported":
+        state.import_(params["file"])
+        module.exit_json(changed=True, pins=count_pins(params["file"]), backup=backup)
+    state.run("cleanup", "-f")
+    module.exit_json(changed=True, pins=0, backup=backup)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+#!/usr/bin/python
+"""Stop or start kubo or the ipfs-cluster peer, and check that it really did."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: peer_daemon
+short_description: Stop or start kubo or the ipfs-cluster peer, verifiably
+description:
+  - Stops a daemon's systemd unit gracefully and then checks that it is down
+    for real - the process is gone, the ports are closed and the repository
+    lock is released - so the next step (a state export, a repository
+    migration, a binary swap) finds the files free.
+  - Starts it (C(Type=notify) units return once the daemon is ready) and
+    checks that it stays active and its ports accept connections.
+version_added: 0.2.0
+author: pinfleet developers
+options:
+  unit:
+    description: The systemd unit (C(ipfs.service), C(ipfs-cluster.service)).
+    type: str
+    required: true
+  state:
+    description: C(stopped) or C(started).
+    type: str
+    choices: [stopped, started]
+    required: true
+  ports:
+    description: Loopback TCP ports the daemon listens on while it runs.
+    type: list
+    elements: int
+    default: []
+  lock:
+    description: The daemon's lock file (C(repo.lock), C(cluster.lock)), released once it is down.
+    type: path
+  timeout:
+    description: Seconds to wait for the daemon to be down or up.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Stop the cluster peer
+  pinfleet.ipfs.peer_daemon:
+    unit: ipfs-cluster.service
+    state: stopped
+    ports: [9094, 9095, 9096]
+    lock: /var/lib/ipfs-cluster/cluster.lock
+"""
+
+RETURN = r"""
+was_active:
+  description: Whether the unit was active before.
+  returned: success
+  type: bool
+at:
+  description: When the daemon was found down or up (seconds since the epoch).
+  returned: success
+  type: float
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held, port_open
+
+
+def down_problems(module, unit, ports, lock) -> list[str]:
+    problems = []
+    pid = module.run_command(["systemctl", "show", "-p", "MainPID", "--value", unit])[1].strip()
+    if pid not in ("", "0"):
+        problems.append(f"its process {pid} is still there")
+    problems += [f"port {port} still accepts connections" for port in ports if port_open(port)]
+    if lock and lock_held(lock):
+        problems.append(f"{lock} is still locked")
+    return problems
+
+
+def journal(module, unit) -> str:
+    """The unit's last log lines, where a daemon says why it would not start."""
+    out = module.run_command(["journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])[1]
+    return " | ".join(line.strip() for line in out.splitlines() if line.strip())
+
+
+def up_problems(module, unit, ports) -> list[str]:
+    state = module.run_command(["systemctl", "is-active", unit])[1].strip()
+    problems = [] if state == "active" else [f"the unit is {state}"]
+    return problems + [f"port {port} does not accept connections" for port in ports if not port_open(port)]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "unit": {"type": "str", "required": True},
+            "state": {"type": "str", "required": True, "choices": ["stopped", "started"]},
+            "ports": {"type": "list", "elements": "int", "default": []},
+            "lock": {"type": "path"},
+            "timeout": {"type": "int", "default": 120},
+        },
+        supports_check_mode=True,
+    )
+    unit, state, ports, lock = (module.params[k] for k in ("unit", "state", "ports", "lock"))
+    verb = "stop" if state == "stopped" else "start"
+    was_active = module.run_command(["systemctl", "is-active", "--quiet", unit])[0] == 0
+    changed = was_active == (state == "stopped")
+    if module.check_mode:
+        module.exit_json(changed=changed, was_active=was_active, at=time.time())
+    if changed:
+        rc = module.run_command(["systemctl", verb, unit])[0]
+        if rc != 0:
+            module.fail_json(msg=f"systemctl could not {verb} {unit}. Its log ends: {journal(module, unit)}",
+                             was_active=was_active)
+    deadline = time.monotonic() + module.params["timeout"]
+    while problems := (down_problems(module, unit, ports, lock) if state == "stopped"
+                       else up_problems(module, unit, ports)):
+        if time.monotonic() > deadline:
+            module.fail_json(msg=f"{unit} is not {state} after {module.params['timeout']}s: "
+                                 + "; ".join(problems) + f". Its log ends: {journal(module, unit)}",
+                             was_active=was_active)
+        time.sleep(0.5)
+    module.exit_json(changed=changed, was_active=was_active, at=time.time())
+
+
+if __name__ == "__main__":
+    main()

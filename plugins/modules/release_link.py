@@ -1,0 +1,115 @@
+#!/usr/bin/python
+"""Point the program links at an installed release version, and back."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: release_link
+short_description: Switch the program links to an installed release version
+description:
+  - Releases are unpacked side by side into C(<root>/<dist>/<version>/); the
+    programs in O(bin_dir) are links into one of them. This module points
+    the links at O(version), each replaced atomically, and returns the
+    version they pointed at before, so switching back is the same call with
+    that version.
+  - Refuses, changing nothing, when the version is not installed.
+version_added: 0.2.0
+author: pinfleet developers
+options:
+  dist:
+    description: The distribution (C(kubo), C(ipfs-cluster-service), C(ipfs-cluster-ctl)).
+    type: str
+    required: true
+  version:
+    description: The installed version to switch to.
+    type: str
+    required: true
+  programs:
+    description: Programs of the distribution to link; defaults to the distribution's name.
+    type: list
+    elements: str
+  root:
+    description: Where releases are unpacked.
+    type: path
+    default: /opt/pinfleet
+  bin_dir:
+    description: Where the links are.
+    type: path
+    default: /usr/local/bin
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Switch to kubo v0.43.1
+  pinfleet.ipfs.release_link:
+    dist: kubo
+    version: v0.43.1
+    programs: [ipfs]
+  register: kubo_switch
+
+- name: Switch back
+  pinfleet.ipfs.release_link:
+    dist: kubo
+    version: "{{ kubo_switch.previous }}"
+    programs: [ipfs]
+"""
+
+RETURN = r"""
+previous:
+  description: The version the first program's link pointed at before (null if none).
+  returned: success
+  type: str
+  sample: v0.36.0
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import linked_version
+
+
+def relink(link: str, target: str) -> None:
+    staged = link + ".pinfleet-new"
+    if os.path.lexists(staged):
+        os.unlink(staged)
+    os.symlink(target, staged)
+    os.replace(staged, link)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "dist": {"type": "str", "required": True},
+            "version": {"type": "str", "required": True},
+            "programs": {"type": "list", "elements": "str"},
+            "root": {"type": "path", "default": "/opt/pinfleet"},
+            "bin_dir": {"type": "path", "default": "/usr/local/bin"},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    programs = p["programs"] or [p["dist"]]
+    folder = os.path.join(p["root"], p["dist"], p["version"])
+    missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
+    if missing:
+        module.fail_json(msg=f"{p['dist']} {p['version']} is not installed in {folder} "
+                             f"(no {', '.join(missing)}): install it before switching to it")
+    links = {os.path.join(p["bin_dir"], name): os.path.join(folder, name) for name in programs}
+    previous = linked_version(next(iter(links)))
+    stale = {link: target for link, target in links.items()
+             if not os.path.islink(link) or os.readlink(link) != target}
+    result = {"changed": bool(stale), "previous": previous}
+    if stale and module._diff:
+        result["diff"] = {"before": f"{p['dist']} {previous}\n", "after": f"{p['dist']} {p['version']}\n"}
+    if stale and not module.check_mode:
+        for link, target in stale.items():
+            relink(link, target)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
