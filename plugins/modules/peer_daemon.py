@@ -106,8 +106,11 @@ def main():
     )
     unit, state, ports, lock = (module.params[k] for k in ("unit", "state", "ports", "lock"))
     verb = "stop" if state == "stopped" else "start"
-    was_active = module.run_command(["systemctl", "is-active", "--quiet", unit])[0] == 0
-    changed = was_active == (state == "stopped")
+    # A unit that keeps failing to start sits in "activating" between its
+    # restarts: it is not down until systemd is told to stop it.
+    now = module.run_command(["systemctl", "show", "-p", "ActiveState", "--value", unit])[1].strip()
+    was_active = now == "active"
+    changed = now not in ("inactive", "failed") if state == "stopped" else now != "active"
     if module.check_mode:
         module.exit_json(changed=changed, was_active=was_active, at=time.time())
     if changed:

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
@@ -62,6 +63,12 @@ def assert_every_pin_kept(nodes):
 
 def changed_hosts(out: str) -> list[str]:
     return re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_upgrade_folder():
+    """Molecule keeps the scenario's folder between runs: no lock or record of an earlier run may carry over."""
+    shutil.rmtree(UPGRADES, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
