@@ -49,3 +49,12 @@ def linked_version(link: str) -> str | None:
     match = _VERSION_DIR.search(target)
     return match.group("version") if match else None
 
+
+
+def repo_version(kubo_path: str) -> int | None:
+    """The version of the kubo repository at kubo_path (its plain-text version file), if it has one."""
+    try:
+        with open(os.path.join(kubo_path, "version")) as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None

@@ -77,15 +77,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, write_atomic
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held
-
-
-def read_version(path: str) -> int | None:
-    try:
-        with open(os.path.join(path, "version")) as handle:
-            return int(handle.read().strip())
-    except (OSError, ValueError):
-        return None
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held, repo_version
 
 
 def main():
@@ -100,7 +92,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    before = read_version(p["path"])
+    before = repo_version(p["path"])
     if before is None:
         module.fail_json(msg=f"{p['path']}/version is missing: {p['path']} is not an initialised kubo repository")
     if lock_held(os.path.join(p["path"], "repo.lock")):
@@ -117,10 +109,10 @@ def main():
         if p["to"] is not None:
             cmd += [f"--to={target}", "--allow-downgrade"]
         rc, out, err = module.run_command(cmd)
-        if rc != 0 or read_version(p["path"]) != target:
+        if rc != 0 or repo_version(p["path"]) != target:
             module.fail_json(msg=f"ipfs repo migrate from {before} to {target} failed: {(err or out).strip()}. "
                                  "The node was not started; roll back to the previous kubo.",
-                             repo_version_before=before, repo_version=read_version(p["path"]))
+                             repo_version_before=before, repo_version=repo_version(p["path"]))
 
     config_path = os.path.join(p["path"], "config")
     config = load_json(module, config_path, "restore the repository from a backup")

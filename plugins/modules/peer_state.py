@@ -139,7 +139,7 @@ import urllib.error
 import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import linked_version
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import linked_version, repo_version
 
 _GOOD = {"pinned", "remote", "sharded"}
 
@@ -176,7 +176,7 @@ class Peer:
 
     def kubo(self) -> dict:
         state = {"installed": linked_version(os.path.join(self.p["bin_dir"], "ipfs")), "running": False,
-                 "version": None, "peers": 0, "id": None, "repo_version": self._repo_version()}
+                 "version": None, "peers": 0, "id": None, "repo_version": repo_version(self.p["kubo_path"])}
         api = self.p["kubo_api"].rstrip("/") + "/api/v0/"
         try:
             version = json.loads(self._get(api + "version", "POST", timeout=10))
@@ -187,13 +187,6 @@ class Peer:
         except (OSError, ValueError, KeyError) as exc:
             state["error"] = str(exc)
         return state
-
-    def _repo_version(self):
-        try:
-            with open(os.path.join(self.p["kubo_path"], "version")) as handle:
-                return int(handle.read().strip())
-        except (OSError, ValueError):
-            return None
 
     def cluster(self, pins: bool) -> dict:
         state = {"installed": linked_version(os.path.join(self.p["bin_dir"], "ipfs-cluster-service")),
