@@ -9,80 +9,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import ssl
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(os.environ["PINFLEET_ROOT"])
-CACHE = Path(os.environ["PINFLEET_CACHE"])
-WORK = CACHE / "bench"
+from benchlib import WORK, fresh_hosts, inventory, log, playbook, remove_hosts, sh, version
+
 HOSTS = ["bench1", "bench2", "bench3"]
 PINS = 10
-
-
-def version(key: str) -> str:
-    for line in (ROOT / "testbed/versions.yml").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return line.split(":", 1)[1].strip()
-    raise KeyError(key)
-
-
-def log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def sh(*cmd: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
-
-
-def inventory() -> Path:
-    """Like inventories/lab, with the REST API exposed so this machine can probe it."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    keys = f"lookup('ansible.builtin.password', '{WORK}/{{}}', chars=['0123456789abcdef'], length=64)"
-    group_vars = {
-        "ansible_connection": "containers.podman.podman",
-        "kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"],
-        "cluster_dist_url": os.environ["PINFLEET_MIRROR_URL"],
-        "kubo_swarm_key": "{{ " + keys.format("swarm.psk") + " | pinfleet.ipfs.swarm_key_from_hex }}",
-        "cluster_secret": "{{ " + keys.format("cluster.secret") + " }}",
-        "cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094",
-        "cluster_restapi_self_signed": True,
-        "cluster_restapi_basic_auth": {"bench": "bench-password"},
-        "firewall_admin_sources": ["10.89.0.1"],
-        "upgrade_controller_dir": str(WORK / "upgrades"),
-    }
-    hosts = {h: {"ansible_host": f"pinfleet-{h}"} for h in HOSTS}
-    path = WORK / "hosts.json"
-    path.write_text(json.dumps({"storage": {"hosts": hosts, "vars": group_vars}}))
-    return path
-
-
-def fresh_hosts() -> dict[str, str]:
-    image = (CACHE / "image").read_text().strip()
-    for h in HOSTS:
-        sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
-        sh("podman", "run", "-d", "--name", f"pinfleet-{h}", "--hostname", h,
-           "--network", os.environ["PINFLEET_NETWORK"], "--systemd=always", "--cap-add", "NET_ADMIN,SYS_ADMIN",
-           image, "/sbin/init")
-    for h in HOSTS:
-        sh("podman", "exec", f"pinfleet-{h}", "systemctl", "is-system-running", "--wait", check=False)
-    return {h: sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                  f"pinfleet-{h}").stdout.strip() for h in HOSTS}
-
-
-def playbook(inv: Path, name: str, *extra: str) -> float:
-    start = time.monotonic()
-    result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
-                            text=True, capture_output=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return time.monotonic() - start
 
 
 class Prober(threading.Thread):
@@ -118,7 +55,7 @@ class Prober(threading.Thread):
 def bench(strategy: str, inv: Path) -> dict:
     log(f"{strategy}: three fresh hosts at kubo {version('pinfleet_test_kubo_old_version')}, "
         f"ipfs-cluster {version('pinfleet_test_cluster_old_version')}")
-    addresses = fresh_hosts()
+    addresses = fresh_hosts(HOSTS)
     old = ["-e", f"kubo_version={version('pinfleet_test_kubo_old_version')} "
                  f"cluster_version={version('pinfleet_test_cluster_old_version')}"]
     playbook(inv, "site.yml", *old)
@@ -131,7 +68,7 @@ def bench(strategy: str, inv: Path) -> dict:
     prober.start()
     time.sleep(2)
     log(f"{strategy}: upgrading")
-    total = playbook(inv, "upgrade.yml", "-e", f"kubo_version={version('pinfleet_test_kubo_version')} "
+    total, _ = playbook(inv, "upgrade.yml", "-e", f"kubo_version={version('pinfleet_test_kubo_version')} "
                      f"cluster_version={version('pinfleet_test_cluster_version')} upgrade_strategy={strategy}")
     time.sleep(2)
     prober.done.set()
@@ -142,10 +79,12 @@ def bench(strategy: str, inv: Path) -> dict:
 
 
 def main():
-    inv = inventory()
+    # The REST API exposed, so this machine can probe it.
+    inv = inventory("upgrade", {"storage": HOSTS}, cluster_restapi_address="/ip4/0.0.0.0/tcp/9094",
+                    cluster_restapi_self_signed=True, cluster_restapi_basic_auth={"bench": "bench-password"},
+                    firewall_admin_sources=["10.89.0.1"], upgrade_controller_dir=str(WORK / "upgrades"))
     rows = [bench(strategy, inv) for strategy in ("stop_all", "rolling")]
-    for h in HOSTS:
-        sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
+    remove_hosts(HOSTS)
     lines = [
         f"upgrade of 3 peers, kubo {version('pinfleet_test_kubo_old_version')}"
         f" -> {version('pinfleet_test_kubo_version')}, "

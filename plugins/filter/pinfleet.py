@@ -118,6 +118,13 @@ def p2p_addrs(peers) -> list:
     return [f"{addr}/p2p/{peer['ID']}" for peer in peers for addr in peer["Addrs"]]
 
 
+def firewalld_rich_rule(opening) -> str:
+    """[address, port] -> the rich rule letting address reach that TCP port, as firewalld lists it."""
+    address, port = opening
+    family = "ipv6" if ipaddress.ip_address(str(address)).version == 6 else "ipv4"
+    return f'rule family="{family}" source address="{address}" port port="{int(port)}" protocol="tcp" accept'
+
+
 def upgrade_report_line(report) -> str:
     """One line of the upgrade summary for one host's report."""
     before, after = report["before"], report["after"]
@@ -140,5 +147,6 @@ class FilterModule:
             "multiaddr_host": multiaddr_host,
             "multiaddr_is_loopback": multiaddr_is_loopback,
             "p2p_addrs": p2p_addrs,
+            "firewalld_rich_rule": firewalld_rich_rule,
             "upgrade_report_line": upgrade_report_line,
         }

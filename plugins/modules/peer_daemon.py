@@ -1,11 +1,11 @@
 #!/usr/bin/python
-"""Stop or start kubo or the ipfs-cluster peer, and check that it really did."""
+"""Stop, start or restart kubo or the ipfs-cluster peer, and check that it really did."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: peer_daemon
-short_description: Stop or start kubo or the ipfs-cluster peer, verifiably
+short_description: Stop, start or restart kubo or the ipfs-cluster peer, verifiably
 description:
   - Stops a daemon's systemd unit gracefully and then checks that it is down
     for real - the process is gone, the ports are closed and the repository
@@ -13,6 +13,9 @@ description:
     migration, a binary swap) finds the files free.
   - Starts it (C(Type=notify) units return once the daemon is ready) and
     checks that it stays active and its ports accept connections.
+  - Restarts it the same way, reloading systemd first if the unit file
+    changed. Run on one host at a time (the C(throttle) keyword set to 1),
+    the peers restart in turn and the others keep serving.
 version_added: 0.2.0
 author: pinfleet developers
 options:
@@ -21,9 +24,9 @@ options:
     type: str
     required: true
   state:
-    description: C(stopped) or C(started).
+    description: C(stopped), C(started) or C(restarted).
     type: str
-    choices: [stopped, started]
+    choices: [stopped, started, restarted]
     required: true
   ports:
     description: Loopback TCP ports the daemon listens on while it runs.
@@ -97,7 +100,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "unit": {"type": "str", "required": True},
-            "state": {"type": "str", "required": True, "choices": ["stopped", "started"]},
+            "state": {"type": "str", "required": True, "choices": ["stopped", "started", "restarted"]},
             "ports": {"type": "list", "elements": "int", "default": []},
             "lock": {"type": "path"},
             "timeout": {"type": "int", "default": 120},
@@ -105,14 +108,17 @@ def main():
         supports_check_mode=True,
     )
     unit, state, ports, lock = (module.params[k] for k in ("unit", "state", "ports", "lock"))
-    verb = "stop" if state == "stopped" else "start"
+    verb = {"stopped": "stop", "started": "start", "restarted": "restart"}[state]
     # A unit that keeps failing to start sits in "activating" between its
     # restarts: it is not down until systemd is told to stop it.
     now = module.run_command(["systemctl", "show", "-p", "ActiveState", "--value", unit])[1].strip()
     was_active = now == "active"
-    changed = now not in ("inactive", "failed") if state == "stopped" else now != "active"
+    changed = {"stopped": now not in ("inactive", "failed"), "started": now != "active", "restarted": True}[state]
     if module.check_mode:
         module.exit_json(changed=changed, was_active=was_active, at=time.time())
+    if state == "restarted" and module.run_command(
+            ["systemctl", "show", "-p", "NeedDaemonReload", "--value", unit])[1].strip() == "yes":
+        module.run_command(["systemctl", "daemon-reload"], check_rc=True)
     if changed:
         rc = module.run_command(["systemctl", verb, unit])[0]
         if rc != 0:

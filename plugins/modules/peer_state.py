@@ -25,20 +25,6 @@ options:
     description: URL of kubo's RPC API.
     type: str
     default: http://127.0.0.1:5001
-  cluster_api:
-    description: URL of the cluster peer's REST API.
-    type: str
-    default: http://127.0.0.1:9094
-  cluster_api_user:
-    description: Basic auth user of the REST API, when it has one.
-    type: str
-  cluster_api_password:
-    description: Basic auth password of the REST API.
-    type: str
-  validate_certs:
-    description: Check the REST API's certificate (turn off for a self-signed pair).
-    type: bool
-    default: true
   bin_dir:
     description: Where the program links are; their targets tell the installed versions.
     type: path
@@ -78,6 +64,7 @@ options:
     description: Seconds between polls.
     type: int
     default: 2
+extends_documentation_fragment: pinfleet.ipfs.rest_api
 attributes:
   check_mode:
     support: full
@@ -130,15 +117,12 @@ waited:
   type: float
 """
 
-import base64
 import json
 import os
-import ssl
 import time
-import urllib.error
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_api import REST_API_OPTIONS, PeerApi, ndjson
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import linked_version, repo_version
 
 _GOOD = {"pinned", "remote", "sharded"}
@@ -153,36 +137,16 @@ def summarise_pins(pins: list[dict]) -> dict:
     return status
 
 
-def ndjson(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-class Peer:
-    def __init__(self, params):
-        self.p = params
-        self.context = None
-        if not params["validate_certs"]:
-            self.context = ssl.create_default_context()
-            self.context.check_hostname = False
-            self.context.verify_mode = ssl.CERT_NONE
-
-    def _get(self, url, method="GET", auth=False, timeout=30):
-        request = urllib.request.Request(url, method=method)
-        if auth and self.p["cluster_api_user"]:
-            token = f'{self.p["cluster_api_user"]}:{self.p["cluster_api_password"] or ""}'
-            request.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
-        with urllib.request.urlopen(request, timeout=timeout, context=self.context) as response:
-            return response.read().decode()
-
+class Peer(PeerApi):
     def kubo(self) -> dict:
         state = {"installed": linked_version(os.path.join(self.p["bin_dir"], "ipfs")), "running": False,
                  "version": None, "peers": 0, "id": None, "repo_version": repo_version(self.p["kubo_path"])}
         api = self.p["kubo_api"].rstrip("/") + "/api/v0/"
         try:
-            version = json.loads(self._get(api + "version", "POST", timeout=10))
+            version = json.loads(self.request(api + "version", "POST", timeout=10))
             state.update(running=True, version="v" + version["Version"], repo_version=int(version["Repo"]))
-            state["id"] = json.loads(self._get(api + "id", "POST", timeout=10))["ID"]
-            peers = json.loads(self._get(api + "swarm/peers", "POST", timeout=10)).get("Peers") or []
+            state["id"] = json.loads(self.request(api + "id", "POST", timeout=10))["ID"]
+            peers = json.loads(self.request(api + "swarm/peers", "POST", timeout=10)).get("Peers") or []
             state["peers"] = len(peers)
         except (OSError, ValueError, KeyError) as exc:
             state["error"] = str(exc)
@@ -191,16 +155,15 @@ class Peer:
     def cluster(self, pins: bool) -> dict:
         state = {"installed": linked_version(os.path.join(self.p["bin_dir"], "ipfs-cluster-service")),
                  "running": False, "version": None, "id": None, "peers": 0}
-        api = self.p["cluster_api"].rstrip("/")
         try:
-            info = json.loads(self._get(api + "/id", auth=True, timeout=30))
+            info = json.loads(self.rest("/id"))
             state.update(running=True, version="v" + info["version"].split("+")[0], id=info["id"],
                          peers=len(info.get("cluster_peers") or []),
                          rpc_protocol_version=info.get("rpc_protocol_version"),
                          ipfs_error=(info.get("ipfs") or {}).get("error", ""))
             if pins:
-                state["pin_count"] = len(ndjson(self._get(api + "/allocations", auth=True, timeout=120)))
-                state["pin_status"] = summarise_pins(ndjson(self._get(api + "/pins", auth=True, timeout=300)))
+                state["pin_count"] = len(ndjson(self.rest("/allocations", timeout=120)))
+                state["pin_status"] = summarise_pins(ndjson(self.rest("/pins", timeout=300)))
         except (OSError, ValueError, KeyError) as exc:
             state["error"] = str(exc)
         return state
@@ -241,10 +204,7 @@ def main():
         argument_spec={
             "kubo_path": {"type": "path", "default": "/var/lib/ipfs"},
             "kubo_api": {"type": "str", "default": "http://127.0.0.1:5001"},
-            "cluster_api": {"type": "str", "default": "http://127.0.0.1:9094"},
-            "cluster_api_user": {"type": "str"},
-            "cluster_api_password": {"type": "str", "no_log": True},
-            "validate_certs": {"type": "bool", "default": True},
+            **REST_API_OPTIONS,
             "bin_dir": {"type": "path", "default": "/usr/local/bin"},
             "pins": {"type": "bool", "default": True},
             "wait": {"type": "dict", "options": wait_spec},

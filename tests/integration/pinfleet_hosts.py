@@ -11,7 +11,9 @@ import json
 import os
 import shlex
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,23 @@ def inventory_groups() -> dict[str, list[str]]:
     for name, node in data.items():
         walk(name, node)
     return {k: sorted(set(v)) for k, v in groups.items()}
+
+
+def inventory_with(name: str, **groups: list[str]) -> str:
+    """An inventory of the scenario's hosts laid out in other groups, as an operator edits theirs.
+
+    It keeps molecule's connection settings and group_vars; returns its folder, for ansible-playbook -i.
+    """
+    molecule = Path(INVENTORY)
+    hosts = yaml.safe_load(molecule.read_text())["all"]["hosts"]
+    folder = molecule.parent.parent / f"inventory-{name}"
+    folder.mkdir(exist_ok=True)
+    layout = {"all": {"hosts": hosts, "children": {group: {"hosts": dict.fromkeys(members)}
+                                                     for group, members in groups.items()}}}
+    (folder / "hosts.yml").write_text(yaml.safe_dump(layout))
+    if not (folder / "group_vars").exists():
+        (folder / "group_vars").symlink_to(molecule.parent / "group_vars")
+    return str(folder)
 
 
 def host(name: str):
@@ -142,3 +161,29 @@ def wait_for(what: str, check, timeout: float = 90, interval: float = 2):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+class Prober(threading.Thread):
+    """Asks every peer's REST API and kubo, once a second, and records who answered."""
+
+    def __init__(self, nodes, cid):
+        super().__init__(daemon=True)
+        self.nodes, self.cid, self.rounds, self.stop = nodes, cid, [], threading.Event()
+
+    def ask(self, node) -> tuple[bool, bool]:
+        script = ("import urllib.request,sys\n"
+                  "def ok(req):\n"
+                  "    try:\n"
+                  "        return urllib.request.urlopen(req, timeout=2).status < 300\n"
+                  "    except Exception:\n"
+                  "        return False\n"
+                  "print(ok('http://127.0.0.1:9094/id'),"
+                  f" ok(urllib.request.Request('http://127.0.0.1:5001/api/v0/cat?arg={self.cid}', method='POST')))")
+        out = node.run(f"python3 -c {shlex.quote(script)}").stdout.split()
+        return out[0:1] == ["True"], out[1:2] == ["True"]
+
+    def run(self):
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            while not self.stop.is_set():
+                self.rounds.append(dict(zip(self.nodes, pool.map(self.ask, self.nodes.values()), strict=True)))
+                time.sleep(1)

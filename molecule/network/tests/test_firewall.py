@@ -11,19 +11,24 @@ def peers(nodes):
     return sorted(address(node) for node in nodes.values())
 
 
-def test_ufw_denies_by_default_and_lets_each_peer_in(nodes, peers):
+def test_ufw_denies_by_default_and_lets_each_peer_in_and_no_former_peer(nodes, peers):
     out = nodes["n2"].check_output("ufw status verbose")
     assert "Status: active" in out
     assert "deny (incoming)" in out
     for peer in peers:
         assert any(peer in line and "4001,9096/tcp" in line and "ALLOW IN" in line for line in out.splitlines()), out
+    # The former peer's opening (from prepare.yml) was closed; the operator's own rule kept.
+    assert "10.89.0.250" not in out, out
+    assert any("10.89.0.251" in line and "22/tcp" in line for line in out.splitlines()), out
 
 
-def test_firewalld_lets_each_peer_in(nodes, peers):
+def test_firewalld_lets_each_peer_in_and_no_former_peer(nodes, peers):
     rules = nodes["n3"].check_output("firewall-cmd --list-rich-rules")
     for peer in peers:
         for port in (4001, 9096):
             assert f'source address="{peer}" port port="{port}" protocol="tcp" accept' in rules, rules
+    assert "10.89.0.250" not in rules, rules
+    assert 'source address="10.89.0.251" port port="22"' in rules, rules
 
 
 @pytest.mark.parametrize(("name", "reload"), [("n2", "ufw reload"), ("n3", "firewall-cmd --reload")])

@@ -1,4 +1,4 @@
-"""A raft cluster whose REST API is exposed over HTTPS with basic auth."""
+"""A raft cluster whose REST API is exposed over HTTPS with basic auth, then upgraded (stop_all)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,28 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import ssl
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
-from pinfleet_hosts import address, cluster_ctl, host, inventory_groups, wait_for
+from pinfleet_hosts import (
+    address,
+    cluster_ctl,
+    fingerprint,
+    host,
+    inventory_groups,
+    inventory_with,
+    playbook,
+    reachable,
+    wait_for,
+)
 
 STORAGE = inventory_groups()["storage"]
 PASSWORD_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "admin.password")
+UPGRADES = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "upgrades"
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +35,11 @@ def peers():
     return {name: host(name) for name in STORAGE}
 
 
-def ctl(node, *args):
+def ctl(node, *args, check: bool = True):
     with open(PASSWORD_FILE) as handle:
         password = handle.read().strip()
     return cluster_ctl(node, "--https", "--no-check-certificate", "--basic-auth", f"admin:{password}",
-                       "--host", f"/ip4/{address(node)}/tcp/9094", *args)
+                       "--host", f"/ip4/{address(node)}/tcp/9094", *args, check=check)
 
 
 def api(node, path: str, user: str, password: str):
@@ -51,16 +64,25 @@ def test_raft_peers_see_each_other(peers):
         assert not info["ipfs"].get("error")
 
 
+def add_pin(node, count: int = 3) -> str:
+    """Add a file through the cluster and wait until all count peers pin it.
+
+    raft commits it through its leader: right after restarts, wait for one.
+    """
+    node.check_output(f"printf 'raft {secrets.token_hex(16)}' > /tmp/pin.txt")
+    added = wait_for("a raft leader to commit a pin", lambda: ctl(node, "add", "-Q", "/tmp/pin.txt", check=False))
+    cid = added.stdout.strip()
+    wait_for(f"{cid} pinned on all {count}", lambda: pinned_everywhere(node, cid, count))
+    return cid
+
+
+def pinned_everywhere(node, cid: str, count: int = 3) -> bool:
+    info = json.loads(ctl(node, "--enc=json", "status", cid).stdout)
+    return len(info["peer_map"]) == count and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
+
+
 def test_a_pin_is_replicated(peers):
-    first = peers[STORAGE[0]]
-    first.check_output(f"printf 'raft {secrets.token_hex(16)}' > /tmp/pin.txt")
-    cid = ctl(first, "add", "-Q", "/tmp/pin.txt").stdout.strip()
-
-    def pinned_everywhere():
-        info = json.loads(ctl(first, "--enc=json", "status", cid).stdout)
-        return len(info["peer_map"]) == 3 and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
-
-    wait_for(f"{cid} pinned on all three", pinned_everywhere)
+    add_pin(peers[STORAGE[0]])
 
 
 def test_rest_api_wants_the_right_password_over_https(peers):
@@ -74,3 +96,67 @@ def test_rest_api_wants_the_right_password_over_https(peers):
     # Plain HTTP is not served.
     with pytest.raises(Exception):  # noqa: B017 - any failure: reset, bad status line, timeout
         urllib.request.urlopen(f"http://{address(node)}:9094/id", timeout=5)
+
+
+def test_stop_all_upgrade_keeps_the_raft_log(peers):
+    """raft's default strategy: every peer stopped, upgraded, started; the log and every pin survive."""
+    shutil.rmtree(UPGRADES, ignore_errors=True)
+    cids = [add_pin(peers[STORAGE[1]]) for _ in range(2)]
+    kubo, cluster = os.environ["PINFLEET_KUBO_VERSION"], os.environ["PINFLEET_CLUSTER_VERSION"]
+    assert peers[STORAGE[0]].check_output("ipfs version --number") != kubo.lstrip("v"), "deployed at the new version"
+    result = playbook("playbooks/upgrade.yml", "-e", f"kubo_version={kubo} cluster_version={cluster}")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
+    assert summary["strategy"] == "stop_all" and summary["outcome"] == "upgraded", summary
+    for name, node in peers.items():
+        assert node.check_output("ipfs version --number") == kubo.lstrip("v"), name
+        assert node.check_output("ipfs-cluster-service --version").split()[-1].split("+")[0] == cluster.lstrip("v")
+    test_raft_peers_see_each_other(peers)
+    for cid in cids:
+        wait_for(f"{cid} still pinned on all three", lambda cid=cid: pinned_everywhere(peers[STORAGE[2]], cid))
+    # The upgraded peers elect a leader and commit new pins.
+    add_pin(peers[STORAGE[2]])
+    # The raft log was kept, not cleaned up (state cleanup moves it to raft.old.N).
+    for name, node in peers.items():
+        assert "raft.old" not in node.check_output("ls /var/lib/ipfs-cluster"), name
+    test_rest_api_wants_the_right_password_over_https(peers)
+
+
+def test_a_removal_that_loses_the_majority_is_refused(peers):
+    """With r2's peer down, removing r3 would leave r1 alone of the two that stay: refused, nothing changed."""
+    before = {name: fingerprint(node) for name, node in peers.items()}
+    peers["r2"].check_output("systemctl stop ipfs-cluster")
+    try:
+        result = playbook("playbooks/remove.yml", inventory=inventory_with("refused", storage=["r1", "r2"],
+                                                                           decommission=["r3"]))
+    finally:
+        peers["r2"].check_output("systemctl start ipfs-cluster")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "too few for a majority" in out and "Nothing was changed" in out, out[-3000:]
+    assert peers["r3"].check_output("systemctl is-active ipfs-cluster") == "active"
+    wait_for("r2 back among the members", lambda: len(json.loads(ctl(peers["r1"], "--enc=json", "id").stdout)
+                                                      ["cluster_peers"]) == 3)
+    after = {name: fingerprint(node) for name, node in peers.items()}
+    for name in peers:
+        assert {k: v for k, v in after[name].items() if k != "pids"} == \
+            {k: v for k, v in before[name].items() if k != "pids"}, name
+
+
+def test_remove_a_raft_peer(peers):
+    cid = add_pin(peers["r1"])
+    result = playbook("playbooks/remove.yml", inventory=inventory_with("removed", storage=["r1", "r2"],
+                                                                       decommission=["r3"]))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert peers["r3"].run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
+    stay = {name: peers[name] for name in ("r1", "r2")}
+    ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in stay.values())
+    for name, node in stay.items():
+        assert sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
+    assert pinned_everywhere(peers["r2"], cid, 2)
+    # The two that stay still commit through a leader.
+    add_pin(peers["r2"], 2)
+    targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
+    assert reachable(peers["r3"], targets) == []

@@ -9,19 +9,17 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import subprocess
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from pinfleet_hosts import (
     INVENTORY,
     ROOT,
+    Prober,
     address,
     cluster_ctl,
     cluster_id,
@@ -47,6 +45,13 @@ def versions(node) -> tuple[str, str, str]:
     kubo = "v" + node.check_output("ipfs version --number")
     cluster = "v" + node.check_output("ipfs-cluster-service --version").split()[-1].split("+")[0]
     return kubo, cluster, node.check_output("cat /var/lib/ipfs/version")
+
+
+def pebble_format(node) -> int:
+    """The format of the peer's pebble store, from pebble's marker file, e.g. marker.format-version.000002.016."""
+    markers = node.check_output("ls /var/lib/ipfs-cluster/pebble | grep '^marker.format-version.'").split()
+    assert len(markers) == 1, markers
+    return int(markers[0].rsplit(".", 1)[-1])
 
 
 def pin_statuses(node) -> list[str]:
@@ -86,6 +91,7 @@ def content(nodes):
 def test_deployed_at_the_old_versions(nodes, content):
     for node in nodes.values():
         assert versions(node) == (KUBO_OLD, CLUSTER_OLD, "16")
+        assert pebble_format(node) == 12
 
 
 def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
@@ -133,6 +139,10 @@ def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
         assert "auto" not in json.dumps(config["Bootstrap"]) and len(config["Bootstrap"]) == 2
         others = {peer for other, peer in kubo_ids.items() if other != name}
         assert {addr.rsplit("/", 1)[-1] for addr in config["Bootstrap"]} == others
+        # The store was raised by the old version before pebble v2 opened it.
+        assert pebble_format(node) == 16
+        service = json.loads(node.check_output("cat /var/lib/ipfs-cluster/service.json"))
+        assert service["datastore"]["pebble"]["pebble_options"]["format_major_version"] == 16
     assert_every_pin_kept(nodes)
     # Still private: the outsider's node reaches none of them.
     targets = [(address(node), port) for node in nodes.values() for port in (4001, 9096)]
@@ -141,32 +151,6 @@ def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
     assert summary["outcome"] == "upgraded" and summary["strategy"] == "stop_all"
     assert {h["host"]: h["outcome"] for h in summary["hosts"]} == dict.fromkeys(nodes, "upgraded")
     assert all(h["down_seconds"] > 0 for h in summary["hosts"])
-
-
-class Prober(threading.Thread):
-    """Asks every peer's REST API and kubo, once a second, and records who answered."""
-
-    def __init__(self, nodes, cid):
-        super().__init__(daemon=True)
-        self.nodes, self.cid, self.rounds, self.stop = nodes, cid, [], threading.Event()
-
-    def ask(self, node) -> tuple[bool, bool]:
-        script = ("import urllib.request,sys\n"
-                  "def ok(req):\n"
-                  "    try:\n"
-                  "        return urllib.request.urlopen(req, timeout=2).status < 300\n"
-                  "    except Exception:\n"
-                  "        return False\n"
-                  "print(ok('http://127.0.0.1:9094/id'),"
-                  f" ok(urllib.request.Request('http://127.0.0.1:5001/api/v0/cat?arg={self.cid}', method='POST')))")
-        out = node.run(f"python3 -c {shlex.quote(script)}").stdout.split()
-        return out[0:1] == ["True"], out[1:2] == ["True"]
-
-    def run(self):
-        with ThreadPoolExecutor(len(self.nodes)) as pool:
-            while not self.stop.is_set():
-                self.rounds.append(dict(zip(self.nodes, pool.map(self.ask, self.nodes.values()), strict=True)))
-                time.sleep(1)
 
 
 @pytest.fixture(scope="module")

@@ -128,3 +128,11 @@ def test_upgrade_report_line_says_what_changed_how_long_it_was_down_and_why_it_f
     assert f.upgrade_report_line(report) == (
         "n1: kubo v0.36.0 -> v0.36.0 (repo 16 -> 16), ipfs-cluster v1.1.0 -> v1.1.0, down 12.5s: rolled back"
         " (Start kubo: ipfs.service is not started)")
+
+
+@pytest.mark.parametrize(("opening", "rule"), [
+    (["10.0.0.5", 4001], 'rule family="ipv4" source address="10.0.0.5" port port="4001" protocol="tcp" accept'),
+    (["fd00::5", "9096"], 'rule family="ipv6" source address="fd00::5" port port="9096" protocol="tcp" accept'),
+])
+def test_firewalld_rich_rule_is_written_as_firewalld_lists_it(opening, rule):
+    assert f.firewalld_rich_rule(opening) == rule

@@ -1,0 +1,62 @@
+"""A composite cluster: a pin made through the top cluster ends up pinned across the storage cluster."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from pinfleet_hosts import address, cluster_ctl, cluster_id, host, inventory_groups, ipfs, reachable, wait_for
+
+GROUPS = inventory_groups()
+
+
+@pytest.fixture(scope="module")
+def storage():
+    return {name: host(name) for name in GROUPS["storage"]}
+
+
+@pytest.fixture(scope="module")
+def top():
+    return {name: host(name) for name in GROUPS["top_cluster"]}
+
+
+def statuses(node, cid: str) -> dict[str, str]:
+    info = json.loads(cluster_ctl(node, "--enc=json", "status", cid).stdout)
+    return {p["peername"]: p["status"] for p in info["peer_map"].values()}
+
+
+def test_each_cluster_has_its_own_peers(storage, top):
+    for group in (storage, top):
+        ids = sorted(cluster_id(node)["id"] for node in group.values())
+        for name, node in group.items():
+            info = cluster_id(node)
+            assert sorted(info["cluster_peers"]) == ids, name
+            assert not info["ipfs"].get("error"), (name, info["ipfs"])
+    # The top cluster runs no kubo of its own.
+    for name, node in top.items():
+        assert not node.exists("ipfs"), name
+
+
+def test_a_pin_through_the_top_cluster_is_pinned_across_the_storage_cluster(storage, top):
+    first = next(iter(storage.values()))
+    cid = ipfs(first, "add", "-Q", "--pin=false", stdin=f"composite {secrets.token_hex(16)}").stdout.strip()
+    cluster_ctl(next(iter(top.values())), "pin", "add", cid)
+    wait_for(f"{cid} pinned on both top peers", lambda: statuses(next(iter(top.values())), cid)
+             == dict.fromkeys(top, "pinned"))
+    for name, node in storage.items():
+        wait_for(f"{cid} pinned on every storage peer, as {name} sees it",
+                 lambda node=node: statuses(node, cid) == dict.fromkeys(storage, "pinned"))
+        assert cid in ipfs(node, "pin", "ls", "--type=recursive", "--quiet").stdout.split(), name
+
+
+def test_the_proxies_are_open_to_the_top_cluster_only(storage, top):
+    proxies = [(address(node), 9095) for node in storage.values()]
+    for name, node in top.items():
+        assert reachable(node, proxies) == proxies, name
+        # Not kubo's own API behind it.
+        assert reachable(node, [(a, 5001) for a, _ in proxies]) == [], name
+    # Not the storage peers themselves (only admin sources and the top cluster).
+    for name, node in storage.items():
+        others = [(a, p) for a, p in proxies if a != address(node)]
+        assert reachable(node, others) == [], name

@@ -1,0 +1,125 @@
+"""playbooks/diagnose.yml on the three first peers: a clean report, then one injected fault at a time.
+
+Each fault is undone before the next test, and the next test starts by waiting for a healthy cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from pinfleet_hosts import address, cluster_id, playbook, wait_for
+
+REPORT = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "diagnosis.json"
+SERVICE = "/var/lib/ipfs-cluster/service.json"
+
+
+def diagnose() -> tuple[int, dict[str, list[dict]], str]:
+    REPORT.unlink(missing_ok=True)
+    result = playbook("playbooks/diagnose.yml", "-e", f"diagnose_report={REPORT}")
+    out = result.stdout + result.stderr
+    assert REPORT.exists(), out[-3000:]
+    return result.returncode, json.loads(REPORT.read_text())["hosts"], out
+
+
+def checks(findings: dict[str, list[dict]]) -> dict[str, set[str]]:
+    return {host: {f["check"] for f in found} for host, found in findings.items() if found}
+
+
+def edit_service(node, change: str):
+    """Stop the cluster peer, apply a Python expression to its service.json (as s), start it."""
+    script = (f"import json; p='{SERVICE}'; s=json.load(open(p)); {change};"
+              " json.dump(s, open(p, 'w'), indent=2)")
+    node.check_output("systemctl stop ipfs-cluster")
+    node.check_output(f"cp {SERVICE} /root/service.json.good && python3 -c \"{script}\"")
+    node.check_output("systemctl start ipfs-cluster")
+
+
+def restore_service(node):
+    node.check_output(f"systemctl stop ipfs-cluster && cp /root/service.json.good {SERVICE}"
+                      " && systemctl start ipfs-cluster")
+
+
+@pytest.fixture(autouse=True)
+def healthy_before(nodes):
+    for name, node in nodes.items():
+        wait_for(f"{name} sees the three peers", lambda node=node: len(cluster_id(node)["cluster_peers"]) == 3,
+                 timeout=120)
+
+
+def test_a_healthy_cluster_gets_a_clean_report():
+    rc, findings, out = diagnose()
+    assert findings == {"o1": [], "o2": [], "o3": []}, out[-3000:]
+    assert rc == 0
+    assert "healthy" in out
+
+
+def test_a_wrong_secret_on_one_peer(nodes):
+    edit_service(nodes["o2"], "s['cluster']['secret'] = 'ab' * 32")
+    try:
+        rc, findings, out = diagnose()
+    finally:
+        restore_service(nodes["o2"])
+    assert rc != 0
+    secret = [f for f in findings["o2"] if f["check"] == "cluster secret"]
+    assert secret and "set one cluster_secret" in secret[0]["fix"], findings
+    assert "ab" * 32 not in out and "ab" * 32 not in REPORT.read_text(), "the report shows a secret"
+    assert "cluster secret" not in checks(findings).get("o1", set()) | checks(findings).get("o3", set())
+
+
+def test_kubo_stopped_on_one_peer(nodes):
+    nodes["o3"].check_output("systemctl stop ipfs")
+    try:
+        rc, findings, _ = diagnose()
+    finally:
+        nodes["o3"].check_output("systemctl start ipfs ipfs-cluster")
+    assert rc != 0
+    stopped = [f for f in findings["o3"] if f["problem"] == "ipfs.service is inactive"]
+    assert stopped and "systemctl start ipfs.service" in stopped[0]["fix"], findings["o3"]
+
+
+def test_a_wrong_peer_id_in_a_peerstore(nodes):
+    o1, o2_address = nodes["o1"], address(nodes["o2"])
+    wrong = cluster_id(nodes["o3"])["id"]
+    o1.check_output("systemctl stop ipfs-cluster && cp /var/lib/ipfs-cluster/peerstore /root/peerstore.good")
+    o1.check_output(f"sed -i 's#^\\(/ip4/{o2_address}/tcp/9096/p2p/\\).*#\\1{wrong}#' /var/lib/ipfs-cluster/peerstore"
+                    f" && grep -q '{o2_address}/tcp/9096/p2p/{wrong}' /var/lib/ipfs-cluster/peerstore")
+    o1.check_output("systemctl start ipfs-cluster")
+    try:
+        rc, findings, _ = diagnose()
+    finally:
+        o1.check_output("systemctl stop ipfs-cluster && cp /root/peerstore.good /var/lib/ipfs-cluster/peerstore"
+                        " && systemctl start ipfs-cluster")
+    assert rc != 0
+    misdial = [f for f in findings["o1"] if f["check"] == "peer IDs"]
+    assert misdial and misdial[0]["problem"].startswith(f"misdial: the peerstore says {o2_address}:9096 is {wrong}")
+    assert "playbooks/site.yml" in misdial[0]["fix"]
+
+
+def test_9096_blocked_between_two_peers(nodes):
+    o2 = nodes["o2"]
+    o2.check_output("nft add table inet fault"
+                    " && nft add chain inet fault input '{ type filter hook input priority -10; }'"
+                    f" && nft add rule inet fault input ip saddr {address(nodes['o1'])} tcp dport 9096 drop")
+    try:
+        rc, findings, _ = diagnose()
+    finally:
+        o2.check_output("nft delete table inet fault")
+    assert rc != 0
+    blocked = [f for f in findings["o1"] if f["check"] == "reachability"]
+    assert [f["problem"].split(" (")[0] for f in blocked] == ["cannot reach o2 on 9096"], findings["o1"]
+    assert "firewall" in blocked[0]["fix"]
+
+
+def test_a_different_cluster_name(nodes):
+    edit_service(nodes["o3"], "s['consensus']['crdt']['cluster_name'] = 'elsewhere'")
+    try:
+        rc, findings, _ = diagnose()
+    finally:
+        restore_service(nodes["o3"])
+    assert rc != 0
+    named = [f for f in findings["o3"] if f["check"] == "cluster_name"]
+    assert named and "elsewhere" in named[0]["problem"] and "set cluster_name once" in named[0]["fix"]
+    assert "cluster_name" not in checks(findings).get("o1", set()) | checks(findings).get("o2", set())

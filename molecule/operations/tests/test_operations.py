@@ -1,0 +1,114 @@
+"""Growing the network by editing the inventory, and removing a peer.
+
+The tests run in file order, each starting from where the previous one left the network.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from pinfleet_hosts import (
+    Prober,
+    address,
+    cluster_ctl,
+    cluster_id,
+    host,
+    inventory_with,
+    ipfs,
+    peer_id,
+    playbook,
+    reachable,
+    wait_for,
+)
+
+FIRST = ["o1", "o2", "o3"]
+ALL = ["o1", "o2", "o3", "o4", "o5"]
+PINS = 6
+
+
+def site(storage: list[str], **groups: list[str]):
+    inventory = inventory_with("-".join(storage), storage=storage, **groups)
+    result = playbook("playbooks/site.yml", inventory=inventory)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    return result
+
+
+def pin_status(node, cids: list[str]) -> list[dict[str, str]]:
+    """For each pin, {peer name: status}, as node sees it."""
+    infos = [json.loads(cluster_ctl(node, "--enc=json", "status", cid).stdout) for cid in cids]
+    return [{p["peername"]: p["status"] for p in info["peer_map"].values()} for info in infos]
+
+
+def assert_network(members: list[str], cids: list[str]):
+    """Every member sees every other, in the cluster and in kubo, and pins every pin."""
+    peers = {name: host(name) for name in members}
+    cluster_ids = {name: cluster_id(node)["id"] for name, node in peers.items()}
+    kubo_ids = {name: peer_id(node) for name, node in peers.items()}
+    for name, node in peers.items():
+        wait_for(f"{name} sees the {len(members)} cluster peers",
+                 lambda node=node: sorted(cluster_id(node)["cluster_peers"]) == sorted(cluster_ids.values()))
+        wait_for(f"{name}'s kubo connected to the {len(members) - 1} others",
+                 lambda node=node, name=name: {k for n, k in kubo_ids.items() if n != name}
+                 <= {p["Peer"] for p in json.loads(ipfs(node, "swarm", "peers", "--enc=json").stdout)["Peers"] or []})
+        config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
+        assert {a.rsplit("/", 1)[-1] for a in config["Bootstrap"]} == {k for n, k in kubo_ids.items() if n != name}
+        service = json.loads(node.check_output("cat /var/lib/ipfs-cluster/service.json"))
+        assert sorted(service["consensus"]["crdt"]["trusted_peers"]) == sorted(cluster_ids.values()), name
+        wait_for(f"every pin pinned on all {len(members)}, as {name} sees them",
+                 lambda node=node: all(s == dict.fromkeys(members, "pinned") for s in pin_status(node, cids)),
+                 timeout=180)
+        pinned = ipfs(node, "pin", "ls", "--type=recursive", "--quiet").stdout.split()
+        assert set(cids) <= set(pinned), name
+    # The firewalls let every member in: each reaches the swarm ports of every other.
+    for name, node in peers.items():
+        targets = [(address(other), port) for n, other in peers.items() if n != name for port in (4001, 9096)]
+        assert reachable(node, targets) == targets, name
+
+
+@pytest.fixture(scope="module")
+def content(nodes):
+    first = nodes["o1"]
+    cids = []
+    for _ in range(PINS):
+        first.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
+        cids.append(cluster_ctl(first, "add", "-Q", "/tmp/f").stdout.strip())
+    assert_network(FIRST, cids)
+    return cids
+
+
+def test_grow_from_three_to_four_to_five_peers_while_serving(nodes, content):
+    """Each growth changes every peer's trust and peer lists: the running peers restart one at a time."""
+    pids = {name: node.check_output("systemctl show -p MainPID --value ipfs-cluster") for name, node in nodes.items()}
+    prober = Prober(nodes, content[0])
+    prober.start()
+    try:
+        for size in (4, 5):
+            site(ALL[:size], spare=ALL[size:])
+            assert_network(ALL[:size], content)
+    finally:
+        prober.stop.set()
+        prober.join()
+    restarted = [n for n, node in nodes.items()
+                 if node.check_output("systemctl show -p MainPID --value ipfs-cluster") != pids[n]]
+    assert restarted == FIRST, "the first peers did not take the new trust lists"
+    api_up = [sum(answers[0] for answers in r.values()) for r in prober.rounds]
+    readable = [sum(answers[1] for answers in r.values()) for r in prober.rounds]
+    assert len(api_up) > 10 and max(api_up) == 3, api_up
+    assert min(api_up) >= 2, f"the REST API answered from fewer than 2 of the first 3 peers: {api_up}"
+    assert min(readable) >= 2, f"pinned content was readable on fewer than 2 of the first 3 peers: {readable}"
+
+
+def test_remove_one_of_five(content):
+    """o5 leaves: stopped and disabled, dropped from the others' lists and firewalls; the pins stay pinned."""
+    stay, gone = ALL[:4], host("o5")
+    result = playbook("playbooks/remove.yml", inventory=inventory_with("remove", storage=stay, decommission=["o5"]))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert gone.run("systemctl is-active ipfs ipfs-cluster").stdout.split() == ["inactive", "inactive"]
+    assert gone.run("systemctl is-enabled ipfs ipfs-cluster").stdout.split() == ["disabled", "disabled"]
+    # Not wiped unless asked.
+    assert gone.file("/var/lib/ipfs-cluster/identity.json").exists
+    assert_network(stay, content)
+    targets = [(address(host(name)), port) for name in stay for port in (4001, 9096)]
+    assert reachable(gone, targets) == []

@@ -1,0 +1,21 @@
+"""The filter of playbooks/diagnose.yml: every peer's gathered facts in, findings with causes and fixes out."""
+
+from __future__ import annotations
+
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.diagnosis import analyse
+
+
+def diagnosis_findings(reports: dict) -> dict:
+    """{host: peer_diagnosis result, or an unreachable/failed result} -> {host: [finding, ...]}."""
+    return analyse({host: dict(result) for host, result in reports.items()})
+
+
+def diagnosis_line(finding: dict) -> str:
+    """One finding as one line of the summary."""
+    cause = f" Cause: {finding['cause']}." if finding.get("cause") else ""
+    return f"{finding['check']}: {finding['problem']}.{cause} Fix: {finding['fix']}."
+
+
+class FilterModule:
+    def filters(self):
+        return {"diagnosis_findings": diagnosis_findings, "diagnosis_line": diagnosis_line}

@@ -1,0 +1,79 @@
+"""What the benchmarks share: fresh podman hosts on the test bed's network, an inventory, timed playbook runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(os.environ["PINFLEET_ROOT"])
+CACHE = Path(os.environ["PINFLEET_CACHE"])
+WORK = CACHE / "bench"
+
+
+def version(key: str) -> str:
+    for line in (ROOT / "testbed/versions.yml").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return line.split(":", 1)[1].strip()
+    raise KeyError(key)
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def sh(*cmd: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
+
+
+def inventory(name: str, groups: dict[str, list[str]], **settings) -> Path:
+    """A podman inventory like inventories/lab: the hosts in the given groups, keys made on first use."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    keys = f"lookup('ansible.builtin.password', '{WORK}/{{}}', chars=['0123456789abcdef'], length=64)"
+    group_vars = {
+        "ansible_connection": "containers.podman.podman",
+        "kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"],
+        "cluster_dist_url": os.environ["PINFLEET_MIRROR_URL"],
+        "kubo_swarm_key": "{{ " + keys.format("swarm.psk") + " | pinfleet.ipfs.swarm_key_from_hex }}",
+        "cluster_secret": "{{ " + keys.format("cluster.secret") + " }}",
+        **settings,
+    }
+    layout = {"all": {"vars": group_vars, "children": {
+        group: {"hosts": {h: {"ansible_host": f"pinfleet-{h}"} for h in hosts}} for group, hosts in groups.items()}}}
+    path = WORK / f"{name}.json"
+    path.write_text(json.dumps(layout))
+    return path
+
+
+def fresh_hosts(names: list[str]) -> dict[str, str]:
+    """New containers booting systemd, by name: their addresses."""
+    image = (CACHE / "image").read_text().strip()
+    for h in names:
+        sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
+        sh("podman", "run", "-d", "--name", f"pinfleet-{h}", "--hostname", h,
+           "--network", os.environ["PINFLEET_NETWORK"], "--systemd=always", "--cap-add", "NET_ADMIN,SYS_ADMIN",
+           image, "/sbin/init")
+    for h in names:
+        sh("podman", "exec", f"pinfleet-{h}", "systemctl", "is-system-running", "--wait", check=False)
+    return {h: sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                  f"pinfleet-{h}").stdout.strip() for h in names}
+
+
+def remove_hosts(names: list[str]) -> None:
+    for h in names:
+        sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
+
+
+def playbook(inv: Path, name: str, *extra: str) -> tuple[float, int]:
+    """Run a playbook of the collection: (seconds, the changed count of its recap). A failure ends the benchmark."""
+    start = time.monotonic()
+    result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
+                            text=True, capture_output=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    took = time.monotonic() - start
+    if result.returncode != 0:
+        sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    return took, sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))

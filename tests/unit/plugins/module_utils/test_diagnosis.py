@@ -1,0 +1,110 @@
+import copy
+
+import pytest
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.diagnosis import analyse, scan
+
+LISTEN = [{"port": 4001, "what": "IPFS swarm", "unit": "ipfs.service", "holder": "ipfs (pid 10)", "ours": True},
+          {"port": 9096, "what": "cluster swarm", "unit": "ipfs-cluster.service", "holder": "ipfs-cluster-se (pid 11)",
+           "ours": True}]
+
+
+def healthy() -> dict[str, dict]:
+    hosts = {f"s{i}": f"10.0.0.{i}" for i in (1, 2, 3)}
+    reports = {}
+    for name, address in hosts.items():
+        others = {n: a for n, a in hosts.items() if n != name}
+        reports[name] = {
+            "address": address,
+            "units": {"ipfs.service": "active", "ipfs-cluster.service": "active"},
+            "listen": copy.deepcopy(LISTEN),
+            "reach": [{"name": n, "address": a, "port": p, "open": True}
+                      for n, a in others.items() for p in (4001, 9096)],
+            "kubo": {"id": f"K{name}", "swarm_key_digest": "k1", "version": "v0.43.1",
+                     "bootstrap": [f"/ip4/{a}/tcp/4001/p2p/K{n}" for n, a in others.items()]},
+            "cluster": {"id": f"C{name}", "secret_digest": "c1", "consensus": "crdt", "cluster_name": "pinfleet",
+                        "trusted_peers": [f"C{n}" for n in hosts], "running": True, "version": "v1.1.6",
+                        "rpc_protocol_version": "/ipfscluster/1.0/rpc", "peers": 3, "ipfs_error": "",
+                        "peerstore": [f"/ip4/{a}/tcp/9096/p2p/C{n}" for n, a in others.items()],
+                        "peer_addresses": [], "pins": {"bafy1": "pinned", "bafy2": "pinned"}},
+            "log": [],
+        }
+    return reports
+
+
+def test_a_healthy_network_has_no_finding():
+    assert analyse(healthy()) == {"s1": [], "s2": [], "s3": []}
+
+
+def checks(findings):
+    return {host: [f["check"] for f in found] for host, found in findings.items() if found}
+
+
+def test_a_different_secret_is_named_on_that_host_only_and_never_shown():
+    reports = healthy()
+    reports["s2"]["cluster"]["secret_digest"] = "c2"
+    found = analyse(reports)
+    assert checks(found) == {"s2": ["cluster secret"]}
+    assert "cluster_secret" in found["s2"][0]["fix"]
+
+
+def test_a_stopped_kubo_is_named_with_the_connector_error():
+    reports = healthy()
+    reports["s3"]["units"]["ipfs.service"] = "inactive"
+    reports["s3"]["listen"][0].update(holder="", ours=False)
+    reports["s3"]["cluster"]["ipfs_error"] = "dial tcp 127.0.0.1:5001: connect: connection refused"
+    found = analyse(reports)
+    assert checks(found) == {"s3": ["daemons", "cluster to kubo"]}
+    assert found["s3"][0]["problem"] == "ipfs.service is inactive"
+
+
+def test_a_wrong_id_in_a_peerstore_is_a_misdial():
+    reports = healthy()
+    reports["s1"]["cluster"]["peerstore"][0] = "/ip4/10.0.0.2/tcp/9096/p2p/Cwrong"
+    found = analyse(reports)
+    assert checks(found) == {"s1": ["peer IDs"]}
+    assert found["s1"][0]["problem"].startswith("misdial: the peerstore says 10.0.0.2:9096 is Cwrong")
+
+
+def test_a_blocked_port_is_named_by_the_host_that_cannot_reach_it():
+    reports = healthy()
+    reports["s3"]["reach"][1]["open"] = False  # s1:9096
+    found = analyse(reports)
+    assert checks(found) == {"s3": ["reachability"]}
+    assert "cannot reach s1 on 9096" in found["s3"][0]["problem"]
+
+
+def test_a_port_held_by_another_program_is_named_with_the_program():
+    reports = healthy()
+    reports["s1"]["listen"][1].update(holder="nc (pid 99)", ours=False)
+    assert analyse(reports)["s1"][0]["problem"] == "port 9096 (cluster swarm) is held by nc (pid 99)"
+
+
+def test_a_different_cluster_name_and_a_missing_trust_and_a_missing_pin():
+    reports = healthy()
+    reports["s2"]["cluster"]["cluster_name"] = "other"
+    reports["s1"]["cluster"]["trusted_peers"] = ["Cs1", "Cs2"]
+    del reports["s3"]["cluster"]["pins"]["bafy2"]
+    found = analyse(reports)
+    assert checks(found) == {"s1": ["trusted peers"], "s2": ["cluster_name"], "s3": ["pinset"]}
+
+
+def test_an_unreachable_host_is_a_finding():
+    reports = healthy()
+    reports["s3"] = {"unreachable": True, "msg": "ssh: connect to host s3 port 22: No route to host"}
+    found = analyse(reports)
+    assert found["s3"][0]["check"] == "reachable" and "No route to host" in found["s3"][0]["problem"]
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ("failed to dial 12D3KooW: dial backoff: peer id mismatch: expected 12D3A, but remote key matches 12D3B",
+     "misdial"),
+    ("dial tcp4 10.89.0.7:9096: connect: connection refused", "connection refused"),
+    ("ERROR cluster: context deadline exceeded", "context deadline exceeded"),
+    ("dial attempt failed: incoming message was too large", "incoming message was too large"),
+    ("failed to negotiate protocol: protocols not supported: [/ipfscluster/0.13/rpc]", "version not supported"),
+    ("Error: AutoConf cannot use the default mainnet URL (https://x) on a private network",
+     "AutoConf on a private network"),
+    ("privnet: could not read full nonce", "private network handshake"),
+])
+def test_known_log_messages_are_recognised(line, key):
+    assert scan(["unrelated line", line, line]) == [{"key": key, "count": 2, "line": line}]
