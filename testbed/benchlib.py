@@ -54,8 +54,8 @@ def fresh_hosts(names: list[str]) -> dict[str, str]:
     image = (CACHE / "image").read_text().strip()
     for h in names:
         sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
-        sh("podman", "run", "-d", "--name", f"pinfleet-{h}", "--hostname", h,
-           "--network", os.environ["PINFLEET_NETWORK"], "--systemd=always", "--cap-add", "NET_ADMIN,SYS_ADMIN",
+        sh("podman", "run", "-d", "--name", f"pinfleet-{h}", "--hostname", h, "--network",
+           os.environ["PINFLEET_NETWORK"], "--systemd=always", "--cap-add", "NET_ADMIN,SYS_ADMIN,SYS_PTRACE",
            image, "/sbin/init")
     for h in names:
         sh("podman", "exec", f"pinfleet-{h}", "systemctl", "is-system-running", "--wait", check=False)

@@ -15,9 +15,10 @@ up() {
     if [ "$(podman inspect -f '{{.State.Running}}' "pinfleet-$h" 2>/dev/null)" != true ]; then
       podman rm -f "pinfleet-$h" >/dev/null 2>&1 || true
       log "starting host $h"
-      # SYS_ADMIN lets systemd sandbox the units as on a real host; NET_ADMIN is for nftables.
+      # SYS_ADMIN lets systemd sandbox the units as on a real host; NET_ADMIN is for nftables;
+      # SYS_PTRACE lets root see which process holds a port (diagnose.yml), as on a real host.
       podman run -d --name "pinfleet-$h" --hostname "$h" --network "$PINFLEET_NETWORK" \
-        --systemd=always --cap-add NET_ADMIN,SYS_ADMIN "$image" /sbin/init >/dev/null
+        --systemd=always --cap-add NET_ADMIN,SYS_ADMIN,SYS_PTRACE "$image" /sbin/init >/dev/null
     fi
   done
   for h in "${hosts[@]}"; do

@@ -25,14 +25,38 @@ if [ $# -eq 0 ]; then
   set -- $(cd molecule && ls -d */molecule.yml | cut -d/ -f1)
 fi
 mkdir -p "$PINFLEET_CACHE/logs"
-for scenario in "$@"; do
-  log "molecule scenario $scenario"
-  scenario_log="$PINFLEET_CACHE/logs/$scenario.log"
-  if ! molecule test -s "$scenario" 2>&1 | tee "$scenario_log"; then
-    # The failing tasks, last, where a truncated log still shows them.
-    log "scenario $scenario failed; its failing tasks (whole log: $scenario_log):"
+
+# scenario <name>: run one molecule scenario, its output in its own log; on a
+# failure, show its failing tasks, where a truncated output still shows them.
+scenario() {
+  local scenario_log="$PINFLEET_CACHE/logs/$1.log" start=$SECONDS
+  log "molecule scenario $1 (log: $scenario_log)"
+  if ! molecule test -s "$1" >"$scenario_log" 2>&1; then
+    log "scenario $1 failed after $((SECONDS - start))s; its failing tasks:"
     sed 's/\x1b\[[0-9;]*m//g' "$scenario_log" | grep -E -A4 'fatal: \[|failed: \[|^\s*│?\s*E  ' | cut -c1-300 | tail -40 >&2 || true
-    die "scenario $scenario failed"
+    return 1
   fi
+  echo $((SECONDS - start)) >"$PINFLEET_CACHE/logs/$1.seconds"
+  log "scenario $1 passed in $((SECONDS - start))s"
+}
+
+# The scenarios run in two lanes side by side, much of their time being spent
+# waiting on daemons; each lane gets about half the work, by the durations of
+# the last runs (10 minutes for a scenario never run).
+lanes=("" "")
+load=(0 0)
+for s in $(for s in "$@"; do echo "$(cat "$PINFLEET_CACHE/logs/$s.seconds" 2>/dev/null || echo 600) $s"; done | sort -rn | cut -d' ' -f2); do
+  i=$(( load[0] <= load[1] ? 0 : 1 ))
+  lanes[i]+=" $s"
+  load[i]=$(( load[i] + $(cat "$PINFLEET_CACHE/logs/$s.seconds" 2>/dev/null || echo 600) ))
 done
+pids=()
+for lane in "${lanes[@]}"; do
+  [ -n "$lane" ] || continue
+  ( for s in $lane; do scenario "$s" || exit 1; done ) &
+  pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || die "a scenario failed (above: its failing tasks)"
 log "the whole suite passed"

@@ -120,7 +120,7 @@ def digest(secret: str) -> str:
 
 
 def listeners(ss_output: str) -> dict[int, str]:
-    """Port -> 'process (pid N)' from `ss -Hltnp`."""
+    """Port -> 'process (pid N)' from `ss -Hltnp`; '' when ss may not name it (no CAP_SYS_PTRACE)."""
     held = {}
     for line in ss_output.splitlines():
         fields = line.split()
@@ -129,8 +129,17 @@ def listeners(ss_output: str) -> dict[int, str]:
         port = fields[3].rsplit(":", 1)[-1]
         match = re.search(r'\("([^"]+)",pid=(\d+)', line)
         if port.isdigit():
-            held.setdefault(int(port), f"{match.group(1)} (pid {match.group(2)})" if match else "unknown")
+            held.setdefault(int(port), f"{match.group(1)} (pid {match.group(2)})" if match else "")
     return held
+
+
+def holder(held: dict[int, str], port: int, unit: str, unit_state: str) -> dict:
+    """Who listens on port, and whether it is the unit's daemon (taken on trust when ss cannot name it)."""
+    if port not in held:
+        return {"holder": "", "ours": False}
+    if not held[port]:
+        return {"holder": "an unnamed process", "ours": unit_state == "active"}
+    return {"holder": held[port], "ours": held[port].startswith(_PROCESS.get(unit, "?") + " ")}
 
 
 def read_json(path: str) -> dict:
@@ -177,8 +186,7 @@ def main():
     units = {unit: run("systemctl", "show", "-p", "ActiveState", "--value", unit).strip() or "unknown"
              for unit in _PROCESS}
     held = listeners(run("ss", "-Hltnp"))
-    listen = [{**item, "holder": held.get(int(item["port"]), ""),
-               "ours": held.get(int(item["port"]), "").startswith(_PROCESS.get(item["unit"], "?") + " ")}
+    listen = [{**item, **holder(held, int(item["port"]), item["unit"], units.get(item["unit"], ""))}
               for item in p["listen"]]
 
     config = read_json(os.path.join(p["kubo_path"], "config"))

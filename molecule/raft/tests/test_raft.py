@@ -28,6 +28,9 @@ from pinfleet_hosts import (
 STORAGE = inventory_groups()["storage"]
 PASSWORD_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "admin.password")
 UPGRADES = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "upgrades"
+# The versions the upgrade test below leaves, which the inventory names from then on.
+NEW_VERSIONS = (f"kubo_version={os.environ.get('PINFLEET_KUBO_VERSION')}"
+                f" cluster_version={os.environ.get('PINFLEET_CLUSTER_VERSION')}")
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,7 @@ def test_stop_all_upgrade_keeps_the_raft_log(peers):
     cids = [add_pin(peers[STORAGE[1]]) for _ in range(2)]
     kubo, cluster = os.environ["PINFLEET_KUBO_VERSION"], os.environ["PINFLEET_CLUSTER_VERSION"]
     assert peers[STORAGE[0]].check_output("ipfs version --number") != kubo.lstrip("v"), "deployed at the new version"
-    result = playbook("playbooks/upgrade.yml", "-e", f"kubo_version={kubo} cluster_version={cluster}")
+    result = playbook("playbooks/upgrade.yml", "-e", NEW_VERSIONS)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
@@ -128,8 +131,8 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
     before = {name: fingerprint(node) for name, node in peers.items()}
     peers["r2"].check_output("systemctl stop ipfs-cluster")
     try:
-        result = playbook("playbooks/remove.yml", inventory=inventory_with("refused", storage=["r1", "r2"],
-                                                                           decommission=["r3"]))
+        result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS,
+                          inventory=inventory_with("refused", storage=["r1", "r2"], decommission=["r3"]))
     finally:
         peers["r2"].check_output("systemctl start ipfs-cluster")
     out = result.stdout + result.stderr
@@ -146,8 +149,8 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
 
 def test_remove_a_raft_peer(peers):
     cid = add_pin(peers["r1"])
-    result = playbook("playbooks/remove.yml", inventory=inventory_with("removed", storage=["r1", "r2"],
-                                                                       decommission=["r3"]))
+    result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS,
+                      inventory=inventory_with("removed", storage=["r1", "r2"], decommission=["r3"]))
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     assert peers["r3"].run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
