@@ -53,10 +53,11 @@ done
 pids=()
 for lane in "${lanes[@]}"; do
   [ -n "$lane" ] || continue
-  ( for s in $lane; do scenario "$s" || exit 1; done ) &
+  # A failed scenario does not stop the others: every failure shows in one run.
+  ( rc=0; for s in $lane; do scenario "$s" || rc=1; done; exit $rc ) &
   pids+=($!)
 done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-[ "$failed" = 0 ] || die "a scenario failed (above: its failing tasks)"
+[ "$failed" = 0 ] || die "scenarios failed (above: their failing tasks)"
 log "the whole suite passed"

@@ -12,7 +12,9 @@ description:
     lock is released - so the next step (a state export, a repository
     migration, a binary swap) finds the files free.
   - Starts it (C(Type=notify) units return once the daemon is ready) and
-    checks that it stays active and its ports accept connections.
+    checks that it stays active and its ports accept connections. When the
+    first start fails and the unit restarts on failure, it waits through two
+    of systemd's automatic restarts before it fails.
   - Restarts it the same way, reloading systemd first if the unit file
     changed. Run on one host at a time (the C(throttle) keyword set to 1),
     the peers restart in turn and the others keep serving.
@@ -65,6 +67,10 @@ at:
   description: When the daemon was found down or up (seconds since the epoch).
   returned: success
   type: float
+retried:
+  description: The first start failed and the daemon came up on systemd's automatic restart.
+  returned: success
+  type: bool
 """
 
 import time
@@ -88,6 +94,19 @@ def journal(module, unit) -> str:
     """The unit's last log lines, where a daemon says why it would not start."""
     out = module.run_command(["journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])[1]
     return " | ".join(line.strip() for line in out.splitlines() if line.strip())
+
+
+# Automatic restarts (Restart=on-failure) waited for after a failed start.
+_RETRIES = 2
+
+
+def restarts(module, unit) -> int | None:
+    """How often systemd restarted the unit by itself (NRestarts); None if it does not restart it."""
+    props = dict(line.split("=", 1) for line in module.run_command(
+        ["systemctl", "show", "-p", "Restart", "-p", "NRestarts", unit])[1].splitlines() if "=" in line)
+    if props.get("Restart", "no") == "no":
+        return None
+    return int(props.get("NRestarts") or 0)
 
 
 def up_problems(module, unit, ports) -> list[str]:
@@ -119,20 +138,24 @@ def main():
     if state == "restarted" and module.run_command(
             ["systemctl", "show", "-p", "NeedDaemonReload", "--value", unit])[1].strip() == "yes":
         module.run_command(["systemctl", "daemon-reload"], check_rc=True)
-    if changed:
-        rc = module.run_command(["systemctl", verb, unit])[0]
-        if rc != 0:
+    failed_first = False
+    if changed and module.run_command(["systemctl", verb, unit])[0] != 0:
+        # The unit's Restart=on-failure tries again: a daemon that crashed once
+        # on its way up (ipfs-cluster's raft can) gets two more chances.
+        if state == "stopped" or restarts(module, unit) is None:
             module.fail_json(msg=f"systemctl could not {verb} {unit}. Its log ends: {journal(module, unit)}",
                              was_active=was_active)
-    deadline = time.monotonic() + module.params["timeout"]
+        failed_first = True
+    first, start = restarts(module, unit), time.monotonic()
     while problems := (down_problems(module, unit, ports, lock) if state == "stopped"
                        else up_problems(module, unit, ports)):
-        if time.monotonic() > deadline:
-            module.fail_json(msg=f"{unit} is not {state} after {module.params['timeout']}s: "
+        gave_up = failed_first and (restarts(module, unit) or 0) - (first or 0) > _RETRIES
+        if time.monotonic() - start > module.params["timeout"] or gave_up:
+            module.fail_json(msg=f"{unit} is not {state} after {round(time.monotonic() - start)}s: "
                                  + "; ".join(problems) + f". Its log ends: {journal(module, unit)}",
                              was_active=was_active)
         time.sleep(0.5)
-    module.exit_json(changed=changed, was_active=was_active, at=time.time())
+    module.exit_json(changed=changed, was_active=was_active, at=time.time(), retried=failed_first)
 
 
 if __name__ == "__main__":

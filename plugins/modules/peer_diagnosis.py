@@ -223,8 +223,7 @@ def main():
                        rpc_protocol_version=info.get("rpc_protocol_version"),
                        peers=len(info.get("cluster_peers") or []),
                        ipfs_error=(info.get("ipfs") or {}).get("error", ""))
-        cluster["pins"] = {pin["cid"] if isinstance(pin["cid"], str) else pin["cid"]["/"]:
-                           next(iter(pin["peer_map"].values()))["status"]
+        cluster["pins"] = {pin["cid"]: next(iter(pin["peer_map"].values()))["status"]
                            for pin in ndjson(api.rest("/pins?local=true", timeout=120)) if pin.get("peer_map")}
     except (OSError, ValueError, KeyError) as exc:
         cluster["error"] = str(exc)

@@ -121,6 +121,14 @@ def playbook(playbook: str, *args: str, inventory: str | None = None) -> subproc
     )
 
 
+def failures(out: str) -> str:
+    """What a playbook run says went wrong: its failed tasks with their messages, then the end of its output."""
+    lines = out.splitlines()
+    failed = [n for n, line in enumerate(lines) if line.startswith(("fatal: ", "failed: "))]
+    context = "\n".join("\n".join(lines[max(0, n - 2):n + 3]) for n in failed)
+    return f"{context[-3000:]}\n...\n{out[-1500:]}"
+
+
 def cluster_ctl(node, *args: str, check: bool = True):
     """Run ipfs-cluster-ctl on a node against its local REST API."""
     result = node.run("ipfs-cluster-ctl " + " ".join(map(shlex.quote, args)))

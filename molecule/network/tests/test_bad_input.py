@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 import yaml
-from pinfleet_hosts import fingerprint, inventory_groups, playbook
+from pinfleet_hosts import failures, fingerprint, inventory_groups, playbook
 
 STORAGE = inventory_groups()["storage"]
 KEY_HEX = secrets.token_hex(32)
@@ -34,7 +34,7 @@ def assert_refused(result, storage, before, *expected: str):
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     for text in expected:
-        assert text in out, f"{text!r} not in output:\n{out[-3000:]}"
+        assert text in out, f"{text!r} not in output:\n{failures(out)}"
     assert KEY_HEX not in out, "the run printed a secret"
     assert_hosts_unchanged(out, storage, before)
 
@@ -101,7 +101,7 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, storage):
     result = run_site(tmp_path, {"kubo_dist_url": f"file://{MIRROR}",
                                  "release_controller_cache": str(tmp_path / "cache")})
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-3000:]
+    assert result.returncode == 0, failures(out)
     assert (tmp_path / "cache" / f"kubo_{VERSION}_linux-amd64.tar.gz").exists()
     assert_hosts_unchanged(out, storage, before)
 

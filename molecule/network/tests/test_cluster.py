@@ -13,6 +13,7 @@ from pinfleet_hosts import (
     address,
     cluster_ctl,
     cluster_id,
+    failures,
     playbook,
     reachable,
     wait_for,
@@ -79,7 +80,7 @@ def test_a_peer_with_another_secret_does_not_join(nodes, ids):
     finally:
         # The site play puts the right secret back and restarts the peer.
         result = playbook("playbooks/site.yml")
-        assert result.returncode == 0, result.stdout[-3000:]
+        assert result.returncode == 0, failures(result.stdout)
     wait_for(f"{third} to rejoin", lambda: sorted(cluster_id(rogue)["cluster_peers"]) == sorted(ids.values()))
 
 
@@ -89,10 +90,10 @@ def test_check_mode_reports_no_changes_and_no_secret(nodes):
     secrets_ = [open(os.path.join(ephemeral, f"storage.{kind}")).read().strip() for kind in ("secret", "psk")]
     result = playbook("playbooks/site.yml", "--check", "--diff", "-v")
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-3000:]
+    assert result.returncode == 0, failures(out)
     changed = re.findall(r"^changed: \[[^\]>]*\].*$", out, re.M)
     assert not changed, changed
     for name in nodes:
-        assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), out[-2000:]
+        assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), failures(out)
     for secret in secrets_:
         assert secret not in out

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pinfleet_hosts import address, cluster_id, playbook, wait_for
+from pinfleet_hosts import address, cluster_id, failures, playbook, wait_for
 
 REPORT = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "diagnosis.json"
 SERVICE = "/var/lib/ipfs-cluster/service.json"
@@ -20,7 +20,7 @@ def diagnose() -> tuple[int, dict[str, list[dict]], str]:
     REPORT.unlink(missing_ok=True)
     result = playbook("playbooks/diagnose.yml", "-e", f"diagnose_report={REPORT}")
     out = result.stdout + result.stderr
-    assert REPORT.exists(), out[-3000:]
+    assert REPORT.exists(), failures(out)
     return result.returncode, json.loads(REPORT.read_text())["hosts"], out
 
 
@@ -51,7 +51,7 @@ def healthy_before(nodes):
 
 def test_a_healthy_cluster_gets_a_clean_report():
     rc, findings, out = diagnose()
-    assert findings == {"o1": [], "o2": [], "o3": []}, out[-3000:]
+    assert findings == {"o1": [], "o2": [], "o3": []}, failures(out)
     assert rc == 0
     assert "healthy" in out
 

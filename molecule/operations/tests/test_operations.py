@@ -14,6 +14,7 @@ from pinfleet_hosts import (
     address,
     cluster_ctl,
     cluster_id,
+    failures,
     host,
     inventory_with,
     ipfs,
@@ -31,7 +32,7 @@ PINS = 6
 def site(storage: list[str], **groups: list[str]):
     inventory = inventory_with("-".join(storage), storage=storage, **groups)
     result = playbook("playbooks/site.yml", inventory=inventory)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert result.returncode == 0, failures(result.stdout + result.stderr)
     return result
 
 
@@ -104,7 +105,7 @@ def test_remove_one_of_five(content):
     """o5 leaves: stopped and disabled, dropped from the others' lists and firewalls; the pins stay pinned."""
     stay, gone = ALL[:4], host("o5")
     result = playbook("playbooks/remove.yml", inventory=inventory_with("remove", storage=stay, decommission=["o5"]))
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert result.returncode == 0, failures(result.stdout + result.stderr)
     assert gone.run("systemctl is-active ipfs ipfs-cluster").stdout.split() == ["inactive", "inactive"]
     assert gone.run("systemctl is-enabled ipfs ipfs-cluster").stdout.split() == ["disabled", "disabled"]
     # Not wiped unless asked.

@@ -23,6 +23,7 @@ from pinfleet_hosts import (
     address,
     cluster_ctl,
     cluster_id,
+    failures,
     fingerprint,
     ipfs,
     playbook,
@@ -101,7 +102,7 @@ def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
         result = upgrade(KUBO_NEW, CLUSTER_NEW)
         out = result.stdout + result.stderr
         assert result.returncode != 0
-        assert "is not ready for an upgrade" in out and "Nothing was changed" in out, out[-3000:]
+        assert "is not ready for an upgrade" in out and "Nothing was changed" in out, failures(out)
         assert not changed_hosts(out), changed_hosts(out)
         assert [fingerprint(node) for node in nodes.values()] == before
     finally:
@@ -114,8 +115,8 @@ def test_a_target_that_fails_to_start_is_rolled_back(nodes, content):
     extra = json.dumps({"kubo_config_extra": {"Reprovider.Strategy": "all"}, "upgrade_strategy": "stop_all"})
     result = upgrade(KUBO_NEW, CLUSTER_OLD, "-e", extra)
     out = result.stdout + result.stderr
-    assert result.returncode != 0, out[-3000:]
-    assert "rolled back" in out, out[-3000:]
+    assert result.returncode != 0, failures(out)
+    assert "rolled back" in out, failures(out)
     for node in nodes.values():
         assert versions(node) == (KUBO_OLD, CLUSTER_OLD, "16")
         config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
@@ -128,7 +129,7 @@ def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
     """Across kubo's repository migration (16 to 17 turns AutoConf on) and ipfs-cluster's switch to pebble v2."""
     result = upgrade(KUBO_NEW, CLUSTER_NEW, "-e", "upgrade_strategy=stop_all")
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
+    assert result.returncode == 0, failures(out)
     kubo_ids = {name: json.loads(ipfs(node, "id").stdout)["ID"] for name, node in nodes.items()}
     for name, node in nodes.items():
         kubo, cluster, repo = versions(node)
@@ -178,7 +179,7 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
     assert (UPGRADES / "current.json").exists(), "the cut-off run left no record"
     result = upgrade(KUBO_OLD, CLUSTER_NEW)
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
+    assert result.returncode == 0, failures(out)
     for node in nodes.values():
         assert versions(node) == (KUBO_OLD, CLUSTER_NEW, "16")
     assert_every_pin_kept(nodes)
@@ -189,7 +190,7 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
 def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
     result = upgrade(KUBO_NEW, CLUSTER_NEW)
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
+    assert result.returncode == 0, failures(out)
     for node in nodes.values():
         assert versions(node)[:2] == (KUBO_NEW, CLUSTER_NEW)
     assert_every_pin_kept(nodes)
@@ -205,10 +206,10 @@ def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
 def test_a_run_at_the_targets_changes_nothing(nodes, content):
     result = upgrade(KUBO_NEW, CLUSTER_NEW)
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-3000:]
+    assert result.returncode == 0, failures(out)
     assert "already" in out
     assert not changed_hosts(out), changed_hosts(out)
-    assert re.search(r"^u1\s*: ok=\d+\s+changed=0", out, re.M), out[-2000:]
+    assert re.search(r"^u1\s*: ok=\d+\s+changed=0", out, re.M), failures(out)
 
 
 def test_the_lock_stops_a_concurrent_run(nodes, content):
@@ -224,5 +225,5 @@ def test_the_lock_stops_a_concurrent_run(nodes, content):
         first.communicate()
     out = second.stdout + second.stderr
     assert second.returncode != 0
-    assert "another upgrade run" in out and "Nothing was changed" in out, out[-2000:]
+    assert "another upgrade run" in out and "Nothing was changed" in out, failures(out)
     assert first.returncode == 0
