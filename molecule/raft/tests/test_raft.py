@@ -22,7 +22,6 @@ from pinfleet_hosts import (
     inventory_groups,
     inventory_with,
     playbook,
-    reachable,
     wait_for,
 )
 
@@ -146,21 +145,3 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
     for name in peers:
         assert {k: v for k, v in after[name].items() if k != "pids"} == \
             {k: v for k, v in before[name].items() if k != "pids"}, name
-
-
-def test_remove_a_raft_peer(peers):
-    cid = add_pin(peers["r1"])
-    result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS,
-                      inventory=inventory_with("removed", storage=["r1", "r2"], decommission=["r3"]))
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, failures(out)
-    assert peers["r3"].run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
-    stay = {name: peers[name] for name in ("r1", "r2")}
-    ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in stay.values())
-    for name, node in stay.items():
-        assert sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
-    assert pinned_everywhere(peers["r2"], cid, 2)
-    # The two that stay still commit through a leader.
-    add_pin(peers["r2"], 2)
-    targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
-    assert reachable(peers["r3"], targets) == []
