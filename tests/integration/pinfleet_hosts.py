@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import subprocess
 import threading
@@ -135,6 +136,15 @@ def cluster_ctl(node, *args: str, check: bool = True):
     if check:
         assert result.rc == 0, f"ipfs-cluster-ctl {args} failed on {node.backend.host}: {result.stderr}"
     return result
+
+
+def add_files(node, count: int) -> list[str]:
+    """Add count random files through the node's cluster peer: their CIDs."""
+    cids = []
+    for _ in range(count):
+        node.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
+        cids.append(cluster_ctl(node, "add", "-Q", "/tmp/f").stdout.strip())
+    return cids
 
 
 def cluster_id(node) -> dict:

@@ -5,6 +5,7 @@ Each fault is undone before the next test, and the next test starts by waiting f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -28,18 +29,19 @@ def checks(findings: dict[str, list[dict]]) -> dict[str, set[str]]:
     return {host: {f["check"] for f in found} for host, found in findings.items() if found}
 
 
-def edit_service(node, change: str):
-    """Stop the cluster peer, apply a Python expression to its service.json (as s), start it."""
+@contextlib.contextmanager
+def service_edited(node, change: str):
+    """service.json changed by a Python expression (on s), with the peer restarted; the original back after."""
     script = (f"import json; p='{SERVICE}'; s=json.load(open(p)); {change};"
               " json.dump(s, open(p, 'w'), indent=2)")
     node.check_output("systemctl stop ipfs-cluster")
     node.check_output(f"cp {SERVICE} /root/service.json.good && python3 -c \"{script}\"")
     node.check_output("systemctl start ipfs-cluster")
-
-
-def restore_service(node):
-    node.check_output(f"systemctl stop ipfs-cluster && cp /root/service.json.good {SERVICE}"
-                      " && systemctl start ipfs-cluster")
+    try:
+        yield
+    finally:
+        node.check_output(f"systemctl stop ipfs-cluster && cp /root/service.json.good {SERVICE}"
+                          " && systemctl start ipfs-cluster")
 
 
 @pytest.fixture(autouse=True)
@@ -57,11 +59,8 @@ def test_a_healthy_cluster_gets_a_clean_report():
 
 
 def test_a_wrong_secret_on_one_peer(nodes):
-    edit_service(nodes["o2"], "s['cluster']['secret'] = 'ab' * 32")
-    try:
+    with service_edited(nodes["o2"], "s['cluster']['secret'] = 'ab' * 32"):
         rc, findings, out = diagnose()
-    finally:
-        restore_service(nodes["o2"])
     assert rc != 0
     secret = [f for f in findings["o2"] if f["check"] == "cluster secret"]
     assert secret and "set one cluster_secret" in secret[0]["fix"], findings
@@ -114,11 +113,8 @@ def test_9096_blocked_between_two_peers(nodes):
 
 
 def test_a_different_cluster_name(nodes):
-    edit_service(nodes["o3"], "s['consensus']['crdt']['cluster_name'] = 'elsewhere'")
-    try:
+    with service_edited(nodes["o3"], "s['consensus']['crdt']['cluster_name'] = 'elsewhere'"):
         rc, findings, _ = diagnose()
-    finally:
-        restore_service(nodes["o3"])
     assert rc != 0
     named = [f for f in findings["o3"] if f["check"] == "cluster_name"]
     assert named and "elsewhere" in named[0]["problem"] and "set cluster_name once" in named[0]["fix"]

@@ -6,11 +6,11 @@ The tests run in file order, each starting from where the previous one left the 
 from __future__ import annotations
 
 import json
-import secrets
 
 import pytest
 from pinfleet_hosts import (
     Prober,
+    add_files,
     address,
     cluster_ctl,
     cluster_id,
@@ -70,11 +70,7 @@ def assert_network(members: list[str], cids: list[str]):
 
 @pytest.fixture(scope="module")
 def content(nodes):
-    first = nodes["o1"]
-    cids = []
-    for _ in range(PINS):
-        first.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
-        cids.append(cluster_ctl(first, "add", "-Q", "/tmp/f").stdout.strip())
+    cids = add_files(nodes["o1"], PINS)
     assert_network(FIRST, cids)
     return cids
 

@@ -67,21 +67,21 @@ def test_raft_peers_see_each_other(peers):
         assert not info["ipfs"].get("error")
 
 
-def add_pin(node, count: int = 3) -> str:
-    """Add a file through the cluster and wait until all count peers pin it.
+def add_pin(node) -> str:
+    """Add a file through the cluster and wait until all three peers pin it.
 
     raft commits it through its leader: right after restarts, wait for one.
     """
     node.check_output(f"printf 'raft {secrets.token_hex(16)}' > /tmp/pin.txt")
     added = wait_for("a raft leader to commit a pin", lambda: ctl(node, "add", "-Q", "/tmp/pin.txt", check=False))
     cid = added.stdout.strip()
-    wait_for(f"{cid} pinned on all {count}", lambda: pinned_everywhere(node, cid, count))
+    wait_for(f"{cid} pinned on all three", lambda: pinned_everywhere(node, cid))
     return cid
 
 
-def pinned_everywhere(node, cid: str, count: int = 3) -> bool:
+def pinned_everywhere(node, cid: str) -> bool:
     info = json.loads(ctl(node, "--enc=json", "status", cid).stdout)
-    return len(info["peer_map"]) == count and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
+    return len(info["peer_map"]) == 3 and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
 
 
 def test_a_pin_is_replicated(peers):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from pinfleet_hosts import (
     INVENTORY,
     ROOT,
     Prober,
+    add_files,
     address,
     cluster_ctl,
     cluster_id,
@@ -80,11 +80,7 @@ def fresh_upgrade_folder():
 @pytest.fixture(scope="module")
 def content(nodes):
     """PINS files added through the cluster on the first peer: their CIDs."""
-    first = nodes["u1"]
-    cids = []
-    for _ in range(PINS):
-        first.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
-        cids.append(cluster_ctl(first, "add", "-Q", "/tmp/f").stdout.strip())
+    cids = add_files(nodes["u1"], PINS)
     assert_every_pin_kept(nodes)
     return cids
 
