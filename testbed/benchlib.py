@@ -69,11 +69,15 @@ def remove_hosts(names: list[str]) -> None:
 
 
 def playbook(inv: Path, name: str, *extra: str) -> tuple[float, int]:
-    """Run a playbook of the collection: (seconds, the changed count of its recap). A failure ends the benchmark."""
+    """Run a playbook of the collection: (seconds, the changed count of its recap). A failure ends the benchmark.
+
+    The output, with the time of each task, is kept beside the results as <inventory>-<playbook>.log.
+    """
     start = time.monotonic()
     result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
                             text=True, capture_output=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     took = time.monotonic() - start
+    (WORK / f"{inv.stem}-{Path(name).stem}.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
     return took, sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))
