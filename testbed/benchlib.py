@@ -31,11 +31,18 @@ def sh(*cmd: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
 
 
 def inventory(name: str, groups: dict[str, list[str]], **settings) -> Path:
-    """A podman inventory like inventories/lab: the hosts in the given groups, keys made on first use."""
+    """An inventory like inventories/lab for the hosts in the given groups, keys made on first use.
+
+    The hosts are reached over SSH with pipelining, as an operator's controller
+    reaches its servers: podman exec, which the lab and the tests use, starts
+    several processes per task, and the benchmark would measure those.
+    """
     WORK.mkdir(parents=True, exist_ok=True)
     keys = f"lookup('ansible.builtin.password', '{WORK}/{{}}', chars=['0123456789abcdef'], length=64)"
     group_vars = {
-        "ansible_connection": "containers.podman.podman",
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(ssh_key()),
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
         "kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"],
         "cluster_dist_url": os.environ["PINFLEET_MIRROR_URL"],
         "kubo_swarm_key": "{{ " + keys.format("swarm.psk") + " | pinfleet.ipfs.swarm_key_from_hex }}",
@@ -43,14 +50,28 @@ def inventory(name: str, groups: dict[str, list[str]], **settings) -> Path:
         **settings,
     }
     layout = {"all": {"vars": group_vars, "children": {
-        group: {"hosts": {h: {"ansible_host": f"pinfleet-{h}"} for h in hosts}} for group, hosts in groups.items()}}}
+        group: {"hosts": {h: {"ansible_host": address(h)} for h in hosts}} for group, hosts in groups.items()}}}
     path = WORK / f"{name}.json"
     path.write_text(json.dumps(layout))
     return path
 
 
+def ssh_key() -> Path:
+    """The benchmark's own SSH key, made on first use."""
+    key = WORK / "ssh" / "id_ed25519"
+    if not key.exists():
+        key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pinfleet bench", "-f", str(key))
+    return key
+
+
+def address(host: str) -> str:
+    return sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+              f"pinfleet-{host}").stdout.strip()
+
+
 def fresh_hosts(names: list[str]) -> dict[str, str]:
-    """New containers booting systemd, by name: their addresses."""
+    """New containers booting systemd, which let the benchmark's key in over SSH, by name: their addresses."""
     image = (CACHE / "image").read_text().strip()
     for h in names:
         sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
@@ -59,8 +80,9 @@ def fresh_hosts(names: list[str]) -> dict[str, str]:
            image, "/sbin/init")
     for h in names:
         sh("podman", "exec", f"pinfleet-{h}", "systemctl", "is-system-running", "--wait", check=False)
-    return {h: sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                  f"pinfleet-{h}").stdout.strip() for h in names}
+        sh("podman", "exec", f"pinfleet-{h}", "install", "-d", "-m", "700", "/root/.ssh")
+        sh("podman", "cp", f"{ssh_key()}.pub", f"pinfleet-{h}:/root/.ssh/authorized_keys")
+    return {h: address(h) for h in names}
 
 
 def remove_hosts(names: list[str]) -> None:

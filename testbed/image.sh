@@ -13,7 +13,7 @@ log "building host image $image (debootstrap, about a minute)"
 root=$(mktemp -d "$PINFLEET_CACHE/rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,python3,dbus,iproute2,procps,sudo,ca-certificates,nftables \
+  --include=systemd,systemd-sysv,python3,dbus,iproute2,procps,sudo,ca-certificates,nftables,openssh-server \
   bookworm "$root" >"$PINFLEET_CACHE/debootstrap.log" 2>&1 \
   || die "debootstrap failed, see $PINFLEET_CACHE/debootstrap.log"
 # ufw and firewalld are installed but off, as on a host that does not use

@@ -7,7 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs nftables python3-venv curl)
+packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs nftables python3-venv curl openssh-client)
 missing=$(for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"
 done)
