@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures playbooks/site.yml and playbooks/remove.yml as the network grows:
-# a cold and a no-change converge of 3 and of 10 peers (PINFLEET_BENCH_SIZES),
+# a cold and a no-change converge of 3, 10 and 20 peers (PINFLEET_BENCH_SIZES),
 # then one peer added to the largest network and removed again. Prints a
 # table and writes it to $PINFLEET_CACHE/bench/scale.txt.
 set -euo pipefail

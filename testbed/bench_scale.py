@@ -3,6 +3,10 @@
 For each size: that many fresh hosts, a cold playbooks/site.yml, then a run
 that has nothing to do. At the largest size, one peer added through the
 inventory, then removed with playbooks/remove.yml.
+
+Each row gives the wall time, the changed count and the CPU time that
+Ansible spent on this machine (the controller's share: on the test bed the
+hosts share this machine's cores too, on real servers they do not).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 
 from benchlib import WORK, fresh_hosts, inventory, log, playbook, remove_hosts
 
-SIZES = [int(n) for n in os.environ.get("PINFLEET_BENCH_SIZES", "3 10").split()]
+SIZES = [int(n) for n in os.environ.get("PINFLEET_BENCH_SIZES", "3 10 20").split()]
 
 
 def hosts(n: int) -> list[str]:
@@ -40,8 +44,8 @@ def main():
     rows.append((f"remove one peer of {size + 1}", size + 1,
                  *playbook(inventory("scale-remove", {"storage": names, "decommission": [extra]}), "remove.yml")))
     remove_hosts(hosts(size + 1))
-    lines = [f"{'operation':<32} {'hosts':>5} {'seconds':>8} {'changed':>8}"]
-    lines += [f"{op:<32} {n:>5} {took:>8.1f} {changed:>8}" for op, n, took, changed in rows]
+    lines = [f"{'operation':<32} {'hosts':>5} {'seconds':>8} {'changed':>8} {'controller CPU s':>17}"]
+    lines += [f"{op:<32} {n:>5} {took:>8.1f} {changed:>8} {cpu:>17.1f}" for op, n, took, changed, cpu in rows]
     text = "\n".join(lines) + "\n"
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "scale.txt").write_text(text)

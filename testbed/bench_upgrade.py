@@ -68,8 +68,8 @@ def bench(strategy: str, inv: Path) -> dict:
     prober.start()
     time.sleep(2)
     log(f"{strategy}: upgrading")
-    total, _ = playbook(inv, "upgrade.yml", "-e", f"kubo_version={version('pinfleet_test_kubo_version')} "
-                     f"cluster_version={version('pinfleet_test_cluster_version')} upgrade_strategy={strategy}")
+    total = playbook(inv, "upgrade.yml", "-e", f"kubo_version={version('pinfleet_test_kubo_version')} "
+                     f"cluster_version={version('pinfleet_test_cluster_version')} upgrade_strategy={strategy}").seconds
     time.sleep(2)
     prober.done.set()
     prober.join()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(os.environ["PINFLEET_ROOT"])
 CACHE = Path(os.environ["PINFLEET_CACHE"])
@@ -90,16 +92,26 @@ def remove_hosts(names: list[str]) -> None:
         sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
 
 
-def playbook(inv: Path, name: str, *extra: str) -> tuple[float, int]:
-    """Run a playbook of the collection: (seconds, the changed count of its recap). A failure ends the benchmark.
+class Run(NamedTuple):
+    seconds: float
+    changed: int  # the changed count of the recap
+    controller_cpu: float  # CPU seconds of ansible-playbook and its SSH clients, on this machine
+
+
+def playbook(inv: Path, name: str, *extra: str) -> Run:
+    """Run a playbook of the collection, timed. A failure ends the benchmark.
 
     The output, with the time of each task, is kept beside the results as <inventory>-<playbook>.log.
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
                             text=True, capture_output=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     took = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     (WORK / f"{inv.stem}-{Path(name).stem}.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return took, sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))
+    changed = sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(took, changed, cpu)

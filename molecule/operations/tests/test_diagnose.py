@@ -8,18 +8,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from pathlib import Path
 
 import pytest
-from pinfleet_hosts import address, cluster_id, failures, playbook, wait_for
+from pinfleet_hosts import address, cluster_ctl, cluster_id, failures, ipfs, playbook, wait_for
 
 REPORT = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "diagnosis.json"
 SERVICE = "/var/lib/ipfs-cluster/service.json"
 
 
-def diagnose() -> tuple[int, dict[str, list[dict]], str]:
+def diagnose(*extra: str) -> tuple[int, dict[str, list[dict]], str]:
     REPORT.unlink(missing_ok=True)
-    result = playbook("playbooks/diagnose.yml", "-e", f"diagnose_report={REPORT}")
+    result = playbook("playbooks/diagnose.yml", "-e", f"diagnose_report={REPORT}", *extra)
     out = result.stdout + result.stderr
     assert REPORT.exists(), failures(out)
     return result.returncode, json.loads(REPORT.read_text())["hosts"], out
@@ -77,6 +78,37 @@ def test_kubo_stopped_on_one_peer(nodes):
     assert rc != 0
     stopped = [f for f in findings["o3"] if f["problem"] == "ipfs.service is inactive"]
     assert stopped and "systemctl start ipfs.service" in stopped[0]["fix"], findings["o3"]
+
+
+def local_status(node, cid: str) -> str:
+    out = json.loads(cluster_ctl(node, "--enc=json", "status", "--local", cid).stdout)
+    return out["peer_map"][cluster_id(node)["id"]]["status"]
+
+
+def test_a_pin_in_error_is_reported_and_recovered(nodes):
+    """o3's cluster peer cannot reach its kubo while a pin is made: the pin stays in error there until recovered."""
+    o1, o3 = nodes["o1"], nodes["o3"]
+    o3.check_output("nft add table inet fault"
+                    " && nft add chain inet fault output '{ type filter hook output priority -10; }'"
+                    " && nft add rule inet fault output tcp dport 5001 reject with tcp reset")
+    try:
+        cid = ipfs(o1, "add", "-Q", "--pin=false", stdin=secrets.token_hex(32)).stdout.strip()
+        cluster_ctl(o1, "pin", "add", "--no-status", cid)
+        wait_for("the pin in error on o3", lambda: local_status(o3, cid) == "pin_error")
+    finally:
+        o3.check_output("nft delete table inet fault")
+    rc, findings, out = diagnose()
+    assert rc != 0
+    unpinned = [f for f in findings["o3"] if f["check"] == "pinset"]
+    assert unpinned and f"{cid} pin_error" in unpinned[0]["problem"], findings["o3"]
+    assert "diagnose_recover=true" in unpinned[0]["fix"]
+    assert local_status(o3, cid) == "pin_error", "the play without diagnose_recover changed the pin"
+
+    rc, findings, out = diagnose("-e", "diagnose_recover=true")
+    recovered = out.split("TASK [Recover the pins in error]")[-1].split("TASK [")[0]
+    assert "changed: [o3]" in recovered and "changed: [o1]" not in recovered, failures(out)
+    wait_for("the pin recovered on o3", lambda: local_status(o3, cid) == "pinned")
+    assert not [f for f in diagnose()[1]["o3"] if f["check"] == "pinset"], "the pin is still reported"
 
 
 def test_a_wrong_peer_id_in_a_peerstore(nodes):

@@ -22,6 +22,7 @@ from pinfleet_hosts import (
     inventory_groups,
     inventory_with,
     playbook,
+    reachable,
     wait_for,
 )
 
@@ -67,21 +68,21 @@ def test_raft_peers_see_each_other(peers):
         assert not info["ipfs"].get("error")
 
 
-def add_pin(node) -> str:
-    """Add a file through the cluster and wait until all three peers pin it.
+def add_pin(node, members: int = 3) -> str:
+    """Add a file through the cluster and wait until every member pins it.
 
     raft commits it through its leader: right after restarts, wait for one.
     """
     node.check_output(f"printf 'raft {secrets.token_hex(16)}' > /tmp/pin.txt")
     added = wait_for("a raft leader to commit a pin", lambda: ctl(node, "add", "-Q", "/tmp/pin.txt", check=False))
     cid = added.stdout.strip()
-    wait_for(f"{cid} pinned on all three", lambda: pinned_everywhere(node, cid))
+    wait_for(f"{cid} pinned on all {members}", lambda: pinned_everywhere(node, cid, members))
     return cid
 
 
-def pinned_everywhere(node, cid: str) -> bool:
+def pinned_everywhere(node, cid: str, members: int = 3) -> bool:
     info = json.loads(ctl(node, "--enc=json", "status", cid).stdout)
-    return len(info["peer_map"]) == 3 and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
+    return len(info["peer_map"]) == members and {p["status"] for p in info["peer_map"].values()} == {"pinned"}
 
 
 def test_a_pin_is_replicated(peers):
@@ -145,3 +146,34 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
     for name in peers:
         assert {k: v for k, v in after[name].items() if k != "pids"} == \
             {k: v for k, v in before[name].items() if k != "pids"}, name
+
+
+def test_remove_a_raft_peer(peers):
+    """r3 leaves the members, then is stopped and wiped; r1 and r2 restart in turn and still commit pins."""
+    cid = add_pin(peers["r1"])
+    result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS, "-e", "decommission_wipe=true",
+                      inventory=inventory_with("removed", storage=["r1", "r2"], decommission=["r3"]))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    assert peers["r3"].run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
+    assert not peers["r3"].file("/var/lib/ipfs-cluster").exists
+    stay = {name: peers[name] for name in ("r1", "r2")}
+    ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in stay.values())
+    for name, node in stay.items():
+        assert sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
+        assert node.check_output("systemctl show -p NRestarts --value ipfs-cluster") == "0", name
+    assert pinned_everywhere(peers["r2"], cid, 2)
+    add_pin(peers["r2"], 2)
+    targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
+    assert reachable(peers["r3"], targets) == []
+
+
+def test_a_raft_cluster_is_not_grown(peers):
+    """Putting the wiped r3 back in the inventory is refused, naming it, with r1 and r2 untouched."""
+    before = {name: fingerprint(peers[name]) for name in ("r1", "r2")}
+    result = playbook("playbooks/site.yml", "-e", NEW_VERSIONS,
+                      inventory=inventory_with("grown", storage=["r1", "r2", "r3"]))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "r3 would join the running raft cluster of r1, r2" in out, failures(out)
+    assert {name: fingerprint(peers[name]) for name in ("r1", "r2")} == before
