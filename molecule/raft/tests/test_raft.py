@@ -149,7 +149,7 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
 
 
 def test_remove_a_raft_peer(peers):
-    """r3 leaves the members, then is stopped and wiped; r1 and r2 restart in turn and still commit pins."""
+    """r3 leaves the members, then is stopped and wiped; r1 and r2 restart together and still commit pins."""
     cid = add_pin(peers["r1"])
     result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS, "-e", "decommission_wipe=true",
                       inventory=inventory_with("removed", storage=["r1", "r2"], decommission=["r3"]))
