@@ -237,7 +237,7 @@ def _pinset(host, r, up):
                               " others"))
     if bad:
         statuses = ", ".join(f"{cid} {pins[cid]}" for cid in bad[:3])
-        found.append(_finding("pinset", f"{len(bad)} pins are not pinned here ({statuses})",
+        found.append(_finding("pin status", f"{len(bad)} pins are not pinned here ({statuses})",
                               "ipfs-cluster-ctl recover --local, or run this play with -e diagnose_recover=true"))
     return found
 

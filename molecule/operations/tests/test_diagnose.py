@@ -45,6 +45,17 @@ def service_edited(node, change: str):
                           " && systemctl start ipfs-cluster")
 
 
+@contextlib.contextmanager
+def fault_rule(node, hook: str, rule: str):
+    """One nftables rule on the node's input or output, ahead of pinfleet's table; removed after, whatever happens."""
+    node.check_output(f"nft add table inet fault && nft add chain inet fault {hook}"
+                      f" '{{ type filter hook {hook} priority -10; }}' && nft add rule inet fault {hook} {rule}")
+    try:
+        yield
+    finally:
+        node.check_output("nft delete table inet fault")
+
+
 @pytest.fixture(autouse=True)
 def healthy_before(nodes):
     for name, node in nodes.items():
@@ -88,18 +99,13 @@ def local_status(node, cid: str) -> str:
 def test_a_pin_in_error_is_reported_and_recovered(nodes):
     """o3's cluster peer cannot reach its kubo while a pin is made: the pin stays in error there until recovered."""
     o1, o3 = nodes["o1"], nodes["o3"]
-    o3.check_output("nft add table inet fault"
-                    " && nft add chain inet fault output '{ type filter hook output priority -10; }'"
-                    " && nft add rule inet fault output tcp dport 5001 reject with tcp reset")
-    try:
+    with fault_rule(o3, "output", "tcp dport 5001 reject with tcp reset"):
         cid = ipfs(o1, "add", "-Q", "--pin=false", stdin=secrets.token_hex(32)).stdout.strip()
         cluster_ctl(o1, "pin", "add", "--no-status", cid)
         wait_for("the pin in error on o3", lambda: local_status(o3, cid) == "pin_error")
-    finally:
-        o3.check_output("nft delete table inet fault")
     rc, findings, out = diagnose()
     assert rc != 0
-    unpinned = [f for f in findings["o3"] if f["check"] == "pinset"]
+    unpinned = [f for f in findings["o3"] if f["check"] == "pin status"]
     assert unpinned and f"{cid} pin_error" in unpinned[0]["problem"], findings["o3"]
     assert "diagnose_recover=true" in unpinned[0]["fix"]
     assert local_status(o3, cid) == "pin_error", "the play without diagnose_recover changed the pin"
@@ -108,7 +114,7 @@ def test_a_pin_in_error_is_reported_and_recovered(nodes):
     recovered = out.split("TASK [Recover the pins in error]")[-1].split("TASK [")[0]
     assert "changed: [o3]" in recovered and "changed: [o1]" not in recovered, failures(out)
     wait_for("the pin recovered on o3", lambda: local_status(o3, cid) == "pinned")
-    assert not [f for f in diagnose()[1]["o3"] if f["check"] == "pinset"], "the pin is still reported"
+    assert not [f for f in diagnose()[1]["o3"] if f["check"] == "pin status"], "the pin is still reported"
 
 
 def test_a_wrong_peer_id_in_a_peerstore(nodes):
@@ -130,14 +136,8 @@ def test_a_wrong_peer_id_in_a_peerstore(nodes):
 
 
 def test_9096_blocked_between_two_peers(nodes):
-    o2 = nodes["o2"]
-    o2.check_output("nft add table inet fault"
-                    " && nft add chain inet fault input '{ type filter hook input priority -10; }'"
-                    f" && nft add rule inet fault input ip saddr {address(nodes['o1'])} tcp dport 9096 drop")
-    try:
+    with fault_rule(nodes["o2"], "input", f"ip saddr {address(nodes['o1'])} tcp dport 9096 drop"):
         rc, findings, _ = diagnose()
-    finally:
-        o2.check_output("nft delete table inet fault")
     assert rc != 0
     blocked = [f for f in findings["o1"] if f["check"] == "reachability"]
     assert [f["problem"].split(" (")[0] for f in blocked] == ["cannot reach o2 on 9096"], findings["o1"]

@@ -6,6 +6,9 @@ The tests run in file order, each starting from where the previous one left the 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from pinfleet_hosts import (
@@ -109,3 +112,25 @@ def test_remove_one_of_five(content):
     assert_network(stay, content)
     targets = [(address(host(name)), port) for name in stay for port in (4001, 9096)]
     assert reachable(gone, targets) == []
+
+
+def test_a_dead_peer_is_diagnosed_then_removed(content):
+    """o4's machine is gone (its container stopped): the diagnosis names it, and remove.yml drops it from the rest."""
+    o4_address = address(host("o4"))
+    subprocess.run(["podman", "stop", "--time", "5", "o4"], check=True, capture_output=True)
+    report = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "dead.json"
+    result = playbook("playbooks/diagnose.yml", "-e", f"diagnose_report={report}",
+                      inventory=inventory_with("dead", storage=ALL[:4]))
+    assert result.returncode != 0
+    findings = json.loads(report.read_text())["hosts"]
+    assert [f["check"] for f in findings["o4"]] == ["reachable"], failures(result.stdout + result.stderr)
+    assert "playbooks/remove.yml" in findings["o4"][0]["fix"]
+
+    result = playbook("playbooks/remove.yml", inventory=inventory_with("dead-removed", storage=FIRST,
+                                                                      decommission=["o4"]))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    assert "UNREACHABLE" in out.split("PLAY [Take the peers out]")[1].split("PLAY [")[0]
+    assert_network(FIRST, content)
+    for name in FIRST:
+        assert o4_address not in host(name).check_output("cat /etc/pinfleet/firewall.nft"), name

@@ -102,6 +102,16 @@ def test_rest_api_wants_the_right_password_over_https(peers):
         urllib.request.urlopen(f"http://{address(node)}:9094/id", timeout=5)
 
 
+def test_a_rolling_upgrade_is_refused(peers):
+    """Restarting raft peers one at a time can crash them: upgrade_strategy=rolling is refused, nothing changed."""
+    before = {name: fingerprint(node) for name, node in peers.items()}
+    result = playbook("playbooks/upgrade.yml", "-e", NEW_VERSIONS, "-e", "upgrade_strategy=rolling")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "upgrade_strategy=rolling restarts one raft peer" in out and "Nothing was changed" in out, failures(out)
+    assert {name: fingerprint(node) for name, node in peers.items()} == before
+
+
 def test_stop_all_upgrade_keeps_the_raft_log(peers):
     """raft's default strategy: every peer stopped, upgraded, started; the log and every pin survive."""
     shutil.rmtree(UPGRADES, ignore_errors=True)
