@@ -92,10 +92,37 @@ def remove_hosts(names: list[str]) -> None:
         sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
 
 
+def cpu_of_hosts(inv: Path) -> float:
+    """CPU seconds the inventory's hosts have used so far, all their processes (daemons too), from their cgroups."""
+    layout = json.loads(inv.read_text())
+    total = 0.0
+    for group in layout["all"]["children"].values():
+        for host in group["hosts"]:
+            pid = sh("podman", "inspect", "-f", "{{.State.Pid}}", f"pinfleet-{host}").stdout.strip()
+            total += _cgroup_cpu(Path(f"/proc/{pid}/cgroup").read_text())
+    return total
+
+
+def _cgroup_cpu(proc_cgroup: str) -> float:
+    """The CPU seconds of the container whose init has this /proc/<pid>/cgroup (cgroup v1 or v2)."""
+    for line in proc_cgroup.splitlines():
+        _, controllers, path = line.split(":", 2)
+        path = path.removesuffix("/init.scope")
+        if "cpuacct" in controllers.split(","):
+            return int(Path(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage").read_text()) / 1e9
+        if controllers == "":
+            stat = Path(f"/sys/fs/cgroup{path}/cpu.stat")
+            if stat.exists():
+                usage = dict(line.split() for line in stat.read_text().splitlines())
+                return int(usage["usage_usec"]) / 1e6
+    raise RuntimeError(f"no CPU accounting in this cgroup: {proc_cgroup}")
+
+
 class Run(NamedTuple):
     seconds: float
     changed: int  # the changed count of the recap
     controller_cpu: float  # CPU seconds of ansible-playbook and its SSH clients, on this machine
+    hosts_cpu: float  # CPU seconds the hosts used meanwhile, on the test bed this machine's too
 
 
 def playbook(inv: Path, name: str, *extra: str) -> Run:
@@ -103,15 +130,15 @@ def playbook(inv: Path, name: str, *extra: str) -> Run:
 
     The output, with the time of each task, is kept beside the results as <inventory>-<playbook>.log.
     """
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, hosts_before = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_of_hosts(inv)
     start = time.monotonic()
     result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
                             text=True, capture_output=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     took = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, hosts_after = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_of_hosts(inv)
     (WORK / f"{inv.stem}-{Path(name).stem}.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
     changed = sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return Run(took, changed, cpu)
+    return Run(took, changed, cpu, hosts_after - hosts_before)
