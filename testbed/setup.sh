@@ -36,6 +36,13 @@ echo "$image" >"$PINFLEET_CACHE/image"
 
 "$PINFLEET_ROOT/testbed/dist.sh" "${PINFLEET_DISTS:-new}"
 
+# Every host's systemd takes inotify instances, all of them root's: the
+# default of 128 runs out at about 20 hosts, and the next one's systemd exits with
+# "Failed to allocate manager object: Too many open files".
+if [ "$(sysctl -n fs.inotify.max_user_instances)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024
+fi
+
 if ! podman network exists "$PINFLEET_NETWORK"; then
   podman network create --subnet "$PINFLEET_SUBNET" "$PINFLEET_NETWORK" >/dev/null
 fi
