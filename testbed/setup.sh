@@ -40,7 +40,8 @@ echo "$image" >"$PINFLEET_CACHE/image"
 # default of 128 runs out at about 20 hosts, and the next one's systemd exits with
 # "Failed to allocate manager object: Too many open files".
 if [ "$(sysctl -n fs.inotify.max_user_instances)" -lt 1024 ]; then
-  sysctl -qw fs.inotify.max_user_instances=1024
+  sysctl -qw fs.inotify.max_user_instances=1024 ||
+    log "warning: fs.inotify.max_user_instances stays below 1024: more than about 20 hosts will not boot"
 fi
 
 if ! podman network exists "$PINFLEET_NETWORK"; then
