@@ -113,7 +113,7 @@ def _cgroup_cpu(proc_cgroup: str) -> float:
         if controllers == "":
             stat = Path(f"/sys/fs/cgroup{path}/cpu.stat")
             if stat.exists():
-                usage = dict(line.split() for line in stat.read_text().splitlines())
+                usage = dict(entry.split() for entry in stat.read_text().splitlines())
                 return int(usage["usage_usec"]) / 1e6
     raise RuntimeError(f"no CPU accounting in this cgroup: {proc_cgroup}")
 
