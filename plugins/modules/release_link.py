@@ -13,6 +13,8 @@ description:
     version they pointed at before, so switching back is the same call with
     that version.
   - Refuses, changing nothing, when the version is not installed.
+  - Without O(version) it only reports the version linked now, so a run can
+    skip installing a release that is in place.
 version_added: 0.2.0
 author: pinfleet developers
 options:
@@ -21,9 +23,8 @@ options:
     type: str
     required: true
   version:
-    description: The installed version to switch to.
+    description: The installed version to switch to; omitted, nothing is changed.
     type: str
-    required: true
   programs:
     description: Programs of the distribution to link; defaults to the distribution's name.
     type: list
@@ -56,11 +57,19 @@ EXAMPLES = r"""
     dist: kubo
     version: "{{ kubo_switch.previous }}"
     programs: [ipfs]
+
+- name: Find the kubo version linked now, changing nothing
+  pinfleet.ipfs.release_link:
+    dist: kubo
+    programs: [ipfs]
+  register: kubo_linked
 """
 
 RETURN = r"""
 previous:
-  description: The version the first program's link pointed at before (null if none).
+  description: >-
+    The version the first program's link pointed at before (null if there is
+    no link, or its program is gone).
   returned: success
   type: str
   sample: v0.36.0
@@ -84,7 +93,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "dist": {"type": "str", "required": True},
-            "version": {"type": "str", "required": True},
+            "version": {"type": "str"},
             "programs": {"type": "list", "elements": "str"},
             "root": {"type": "path", "default": "/opt/pinfleet"},
             "bin_dir": {"type": "path", "default": "/usr/local/bin"},
@@ -93,6 +102,8 @@ def main():
     )
     p = module.params
     programs = p["programs"] or [p["dist"]]
+    if p["version"] is None:
+        module.exit_json(changed=False, previous=linked_version(os.path.join(p["bin_dir"], programs[0])))
     folder = os.path.join(p["root"], p["dist"], p["version"])
     missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
     if missing:

@@ -47,3 +47,16 @@ def test_refuses_a_version_that_is_not_installed(run, tree):
     assert result["failed"] is True
     assert "is not installed" in result["msg"] and "install it before switching" in result["msg"]
     assert os.readlink(tree / "bin" / "ipfs").endswith("/v0.36.0/ipfs")
+
+
+def test_without_a_version_reports_the_linked_one_and_changes_nothing(run, tree):
+    result = run(args(tree, None))
+    assert result == {"changed": False, "previous": "v0.36.0"}
+    assert os.readlink(tree / "bin" / "ipfs").endswith("/v0.36.0/ipfs")
+
+
+def test_a_link_whose_program_is_gone_reports_no_version(run, tree):
+    (tree / "opt" / "kubo" / "v0.36.0" / "ipfs").unlink()
+    assert run(args(tree, None))["previous"] is None
+    (tree / "bin" / "ipfs").unlink()
+    assert run(args(tree, None))["previous"] is None
