@@ -73,6 +73,11 @@ previous:
   returned: success
   type: str
   sample: v0.36.0
+linked:
+  description: Whether the first program's link exists, even if its program is gone.
+  returned: without O(version)
+  type: bool
+  sample: true
 """
 
 import os
@@ -103,7 +108,8 @@ def main():
     p = module.params
     programs = p["programs"] or [p["dist"]]
     if p["version"] is None:
-        module.exit_json(changed=False, previous=linked_version(os.path.join(p["bin_dir"], programs[0])))
+        link = os.path.join(p["bin_dir"], programs[0])
+        module.exit_json(changed=False, previous=linked_version(link), linked=os.path.islink(link))
     folder = os.path.join(p["root"], p["dist"], p["version"])
     missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
     if missing:
