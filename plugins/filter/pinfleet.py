@@ -71,6 +71,36 @@ def cluster_secret_problem(secret) -> str:
     return ""
 
 
+def cluster_secret_text(secret) -> str:
+    """Normalise a valid cluster secret to what service.json holds: 64 lowercase hex characters.
+
+    The one cleaning of the secret, for the checks that compare it and the file that holds it
+    alike: a trailing newline (as `openssl rand -hex 32 | ansible-vault encrypt_string` leaves)
+    would make ipfs-cluster refuse to start.
+    """
+    problem = cluster_secret_problem(secret)
+    if problem:
+        raise AnsibleFilterError(problem)
+    return str(secret).strip().lower()
+
+
+def pick(data, paths) -> dict:
+    """The parts of a nested dict at the given dotted paths, those it has, as a nested dict."""
+    picked: dict = {}
+    for path in paths:
+        keys, node = path.split("."), data
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            target = picked
+            for key in keys[:-1]:
+                target = target.setdefault(key, {})
+            target[keys[-1]] = node
+    return picked
+
+
 def ip_multiaddr(address, port, transport="tcp") -> str:
     """'10.0.0.1', 4001 -> '/ip4/10.0.0.1/tcp/4001'; DNS names become /dns/."""
     try:
@@ -78,6 +108,61 @@ def ip_multiaddr(address, port, transport="tcp") -> str:
     except ValueError:
         family = "dns"
     return f"/{family}/{address}/{transport}/{int(port)}"
+
+
+def host_networks(facts) -> list[str]:
+    """A host's addresses with their prefix ('10.89.0.5/24'), from its network facts, loopback left out."""
+    found = []
+    for name in facts.get("interfaces") or []:
+        iface = facts.get(name.replace("-", "_")) or {}
+        ipv4 = [iface["ipv4"]] if isinstance(iface.get("ipv4"), dict) else []
+        for addr in ipv4 + list(iface.get("ipv4_secondaries") or []):
+            if addr.get("address") and addr.get("netmask"):
+                found.append(str(ipaddress.ip_interface(f"{addr['address']}/{addr['netmask']}")))
+        for addr in iface.get("ipv6") or []:
+            if addr.get("address") and addr.get("scope") != "link":
+                found.append(f"{addr['address'].split('%')[0]}/{addr.get('prefix', 128)}")
+    return [n for n in found if not ipaddress.ip_interface(n).is_loopback]
+
+
+def peer_address_problem(address, networks, others, variable, peer_network="") -> str:
+    """What is wrong with the address a peer announces, or ''.
+
+    networks: the host's own addresses with prefix (host_networks); others: the
+    other peers' lists of the same. The address must be one of the host's; and
+    when it is on a network none of the other peers is on while another of the
+    host's addresses is on theirs (a second interface holding the default
+    route, say), the peers could not reach it. A DNS name is not checked.
+    An empty address is a host with no address in peer_network (pinfleet_peer_network),
+    or without one, with no default route.
+    """
+    listed = ", ".join(str(ipaddress.ip_interface(n).ip) for n in networks) or "none"
+    if not str(address or "").strip():
+        if peer_network:
+            return (f"this host has no address in pinfleet_peer_network {peer_network} (its addresses: {listed}). "
+                    "Set pinfleet_peer_network to the CIDR of the network the peers share, "
+                    f"or {variable} for this host.")
+        return (f"{variable} is empty: this host has no default route to take its address from (its addresses: "
+                f"{listed}). Set pinfleet_peer_network to the CIDR of the network the peers share, or {variable}.")
+    try:
+        wanted = ipaddress.ip_address(str(address))
+    except ValueError:
+        return ""
+    own = [ipaddress.ip_interface(n) for n in networks]
+    fix = (f"Set pinfleet_peer_network to the CIDR of the network the peers share, or {variable} for this host "
+           "to its address there.")
+    mine = [i for i in own if i.ip == wanted]
+    if not mine:
+        return f"{variable} {address} is not an address of this host (its addresses: {listed}). {fix}"
+    theirs = {ipaddress.ip_interface(n).network for peer in others for n in peer}
+    if not others or mine[0].network in theirs:
+        return ""
+    shared = [i for i in own if i.network in theirs]
+    if not shared:
+        return ""
+    return (f"{variable} {address} is on {mine[0].network}, where no other peer is, while this host's {shared[0].ip} "
+            f"is on their network {shared[0].network}: the peers could not reach it. "
+            f"Set pinfleet_peer_network: {shared[0].network}, or {variable}: {shared[0].ip} for this host.")
 
 
 def _parts(multiaddr) -> list[str]:
@@ -142,6 +227,10 @@ class FilterModule:
             "swarm_key_text": swarm_key_text,
             "swarm_key_from_hex": swarm_key_from_hex,
             "cluster_secret_problem": cluster_secret_problem,
+            "cluster_secret_text": cluster_secret_text,
+            "pick": pick,
+            "host_networks": host_networks,
+            "peer_address_problem": peer_address_problem,
             "ip_multiaddr": ip_multiaddr,
             "multiaddr_url": multiaddr_url,
             "multiaddr_host": multiaddr_host,

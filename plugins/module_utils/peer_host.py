@@ -1,4 +1,4 @@
-"""What the upgrade modules check on a peer's host: locks, ports, links, versions."""
+"""What the modules check on a peer's host: locks, ports, links, versions, systemd units."""
 
 from __future__ import annotations
 
@@ -58,3 +58,16 @@ def repo_version(kubo_path: str) -> int | None:
             return int(handle.read().strip())
     except (OSError, ValueError):
         return None
+
+
+def unit_show(module, unit: str, *props: str) -> dict[str, str]:
+    """Properties of a systemd unit (systemctl show), by name."""
+    args = ["systemctl", "show", unit] + [f"--property={prop}" for prop in props]
+    return dict(line.split("=", 1) for line in module.run_command(args)[1].splitlines() if "=" in line)
+
+
+def journal(module, unit: str, lines: int = 8) -> str:
+    """The unit's last log lines, where a daemon says why it would not start, on one line."""
+    out = module.run_command(["journalctl", "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat"])[1]
+    return " | ".join(line.strip() for line in out.splitlines() if line.strip())
+

@@ -76,7 +76,7 @@ retried:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held, port_open
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import journal, lock_held, port_open, unit_show
 
 
 def down_problems(module, unit, ports, lock) -> list[str]:
@@ -90,20 +90,13 @@ def down_problems(module, unit, ports, lock) -> list[str]:
     return problems
 
 
-def journal(module, unit) -> str:
-    """The unit's last log lines, where a daemon says why it would not start."""
-    out = module.run_command(["journalctl", "-u", unit, "-n", "8", "--no-pager", "-o", "cat"])[1]
-    return " | ".join(line.strip() for line in out.splitlines() if line.strip())
-
-
 # Automatic restarts (Restart=on-failure) waited for after a failed start.
 _RETRIES = 2
 
 
 def restarts(module, unit) -> int | None:
     """How often systemd restarted the unit by itself (NRestarts); None if it does not restart it."""
-    props = dict(line.split("=", 1) for line in module.run_command(
-        ["systemctl", "show", "-p", "Restart", "-p", "NRestarts", unit])[1].splitlines() if "=" in line)
+    props = unit_show(module, unit, "Restart", "NRestarts")
     if props.get("Restart", "no") == "no":
         return None
     return int(props.get("NRestarts") or 0)

@@ -18,6 +18,7 @@ from pinfleet_hosts import (
     cluster_ctl,
     cluster_id,
     failures,
+    fingerprint,
     host,
     inventory_with,
     ipfs,
@@ -78,6 +79,26 @@ def content(nodes):
     return cids
 
 
+SIDE_ADDRESS = "10.99.0.4"
+
+
+def test_a_host_whose_default_route_is_elsewhere_is_refused_without_the_peer_network(content):
+    """o4 gets a second interface holding its default route: without pinfleet_peer_network its default
+    address would be one the peers cannot reach, so adding it is refused before any host changes."""
+    o4 = host("o4")
+    o4.check_output(f"ip link add side0 type dummy && ip addr add {SIDE_ADDRESS}/24 dev side0"
+                    " && ip link set side0 up && ip route replace default dev side0")
+    before = {name: fingerprint(host(name)) for name in FIRST}
+    inventory = inventory_with("dual-homed", storage=ALL[:4], spare=ALL[4:])
+    result = playbook("playbooks/site.yml", "-e", "pinfleet_peer_network=", inventory=inventory)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"kubo_address {SIDE_ADDRESS} is on 10.99.0.0/24, where no other peer is" in out, failures(out)
+    assert f"pinfleet_peer_network: {os.environ['PINFLEET_SUBNET']}" in out, failures(out)
+    assert {name: fingerprint(host(name)) for name in FIRST} == before
+    assert not o4.file("/var/lib/ipfs").exists
+
+
 def test_grow_from_three_to_four_to_five_peers_while_serving(nodes, content):
     """Each growth changes every peer's trust and peer lists: the running peers restart one at a time."""
     pids = {name: node.check_output("systemctl show -p MainPID --value ipfs-cluster") for name, node in nodes.items()}
@@ -87,6 +108,10 @@ def test_grow_from_three_to_four_to_five_peers_while_serving(nodes, content):
         for size in (4, 5):
             site(ALL[:size], spare=ALL[size:])
             assert_network(ALL[:size], content)
+            # The dual-homed o4 is known by its address on the peers' network (pinfleet_peer_network).
+            for name in ALL[:size]:
+                assert SIDE_ADDRESS not in host(name).check_output(
+                    "cat /var/lib/ipfs/config /var/lib/ipfs-cluster/service.json /etc/pinfleet/firewall.nft"), name
     finally:
         prober.stop.set()
         prober.join()

@@ -136,3 +136,54 @@ def test_upgrade_report_line_says_what_changed_how_long_it_was_down_and_why_it_f
 ])
 def test_firewalld_rich_rule_is_written_as_firewalld_lists_it(opening, rule):
     assert f.firewalld_rich_rule(opening) == rule
+
+
+@pytest.mark.parametrize("secret", ["ab" * 32 + "\n", "  " + "AB" * 32, "ab" * 32 + "\r\n"])
+def test_the_cluster_secret_is_cleaned_to_what_service_json_holds(secret):
+    assert f.cluster_secret_text(secret) == "ab" * 32
+
+
+def test_an_invalid_cluster_secret_is_not_cleaned_into_a_valid_one():
+    with pytest.raises(AnsibleFilterError, match="64 hex characters"):
+        f.cluster_secret_text("ab" * 31)
+
+
+def test_pick_keeps_only_the_paths_the_data_has():
+    data = {"datastore": {"pebble": {"pebble_options": {"format_major_version": 16, "other": 1}}},
+            "consensus": {"crdt": {"cluster_name": "x"}}}
+    assert f.pick(data, ["datastore.pebble.pebble_options.format_major_version",
+                                "consensus.raft.init_peerset"]) == {
+        "datastore": {"pebble": {"pebble_options": {"format_major_version": 16}}}}
+
+
+def test_host_networks_reads_every_interface_but_loopback():
+    facts = {"interfaces": ["lo", "eth0", "side-0"],
+             "lo": {"ipv4": {"address": "127.0.0.1", "netmask": "255.0.0.0"}},
+             "eth0": {"ipv4": {"address": "10.89.0.5", "netmask": "255.255.255.0"},
+                      "ipv6": [{"address": "fe80::1", "prefix": "64", "scope": "link"},
+                               {"address": "fd00::5", "prefix": "64", "scope": "global"}]},
+             "side_0": {"ipv4": {"address": "10.99.0.4", "netmask": "255.255.255.0"},
+                        "ipv4_secondaries": [{"address": "10.99.1.4", "netmask": "255.255.255.0"}]}}
+    assert f.host_networks(facts) == ["10.89.0.5/24", "fd00::5/64", "10.99.0.4/24", "10.99.1.4/24"]
+
+
+PEERS = [["10.89.0.5/24"], ["10.89.0.6/24"]]
+
+
+@pytest.mark.parametrize(
+    ("address", "networks", "others", "expected"),
+    [
+        ("10.89.0.7", ["10.89.0.7/24"], PEERS, ""),
+        ("peer4.example.net", ["10.89.0.7/24"], PEERS, ""),
+        # Peers in routed networks of their own, one address each: nothing to choose from.
+        ("10.1.0.7", ["10.1.0.7/24"], PEERS, ""),
+        ("10.89.0.9", ["10.89.0.7/24"], PEERS, "kubo_address 10.89.0.9 is not an address of this host"),
+        ("10.99.0.4", ["10.89.0.7/24", "10.99.0.4/24"], PEERS,
+         "kubo_address 10.99.0.4 is on 10.99.0.0/24, where no other peer is, while this host's 10.89.0.7 is on"
+         " their network 10.89.0.0/24: the peers could not reach it. Set pinfleet_peer_network: 10.89.0.0/24,"
+         " or kubo_address: 10.89.0.7 for this host."),
+    ],
+)
+def test_the_announced_address_must_be_one_the_peers_reach(address, networks, others, expected):
+    problem = f.peer_address_problem(address, networks, others, "kubo_address")
+    assert problem.startswith(expected) if expected else problem == ""

@@ -1,3 +1,7 @@
+import http.server
+import threading
+import time
+
 import pytest
 from ansible_collections.pinfleet.ipfs.plugins.modules import peer_state
 
@@ -43,3 +47,72 @@ def test_daemons_that_do_not_answer_are_reported_down_and_a_wait_fails_naming_wh
     assert result["failed"] is True
     assert result["kubo"]["running"] is False and result["cluster"]["running"] is False
     assert result["msg"].startswith("After ") and "the cluster peer sees 0 peers, not 3" in result["msg"]
+
+
+def test_peers_not_seen_are_named_by_id():
+    wait = {"kubo_peer_ids": ["A", "B"], "cluster_peer_ids": ["C"]}
+    problems = peer_state.unmet(state(kubo={"peer_ids": ["A"]}, cluster={"peer_ids": ["C", "D"]}), wait)
+    assert problems == ["kubo is not connected to B"]
+
+
+def test_a_cluster_peer_without_its_ipfs_daemon_is_named():
+    problems = peer_state.unmet(state(cluster={"running": True, "ipfs_error": "connection refused"}),
+                                {"cluster_ipfs": True})
+    assert problems == ["the cluster peer does not reach its IPFS daemon: connection refused"]
+
+
+class FakeSystemd:
+    """A module whose systemctl and journalctl answer as a host's would."""
+
+    def __init__(self, props):
+        self.props, self.params = props, {"kubo_unit": "ipfs.service", "cluster_unit": "ipfs-cluster.service"}
+
+    def run_command(self, args):
+        if args[0] == "journalctl":
+            return 0, "error loading cluster secret from config: encoding/hex: invalid byte: U+000A\n", ""
+        wanted = [a.split("=", 1)[1] for a in args if a.startswith("--property=")]
+        return 0, "".join(f"{k}={self.props[k]}\n" for k in wanted if k in self.props), ""
+
+
+def test_a_unit_that_exited_ends_the_wait_with_its_log():
+    module = FakeSystemd({"LoadState": "loaded", "ActiveState": "failed", "NRestarts": "0"})
+    reason = peer_state.hopeless(module, state(), {"cluster": "ipfs-cluster.service"}, {"cluster": 0})
+    assert reason.startswith("ipfs-cluster.service is failed") and "invalid byte: U+000A" in reason
+
+
+def test_a_unit_restarting_in_a_loop_ends_the_wait():
+    module = FakeSystemd({"LoadState": "loaded", "ActiveState": "activating", "NRestarts": "5"})
+    assert "restarted 2 times" in peer_state.hopeless(module, state(), {"cluster": "ipfs-cluster.service"},
+                                                      {"cluster": 3})
+
+
+def test_a_daemon_on_its_way_up_is_waited_for():
+    module = FakeSystemd({"LoadState": "loaded", "ActiveState": "active", "NRestarts": "1"})
+    assert peer_state.hopeless(module, state(), {"kubo": "ipfs.service"}, {"kubo": 0}) == ""
+
+
+def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_module, tmp_path):
+    """A REST API that answers 401: the wait fails at its first poll, not after its timeout."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": f"http://127.0.0.1:{server.server_port}",
+                "cluster_api_user": "admin", "cluster_api_password": "wrong", "cluster_unit": "pinfleet-none.service",
+                "kubo_path": str(tmp_path), "bin_dir": str(tmp_path), "pins": False,
+                "wait": {"cluster_peers": 3}, "timeout": 120, "delay": 1}
+        start = time.monotonic()
+        result = run_module(peer_state.main, args)
+    finally:
+        server.shutdown()
+    assert result["failed"] is True
+    assert time.monotonic() - start < 10
+    assert "HTTP 401" in result["msg"] and "cluster_restapi_basic_auth" in result["msg"]
