@@ -211,6 +211,25 @@ def _peer_ids(host, r, up):
     return found
 
 
+def _stale_addresses(host, r, up):
+    """Every peer in the lists pinfleet writes must be listed at the address it has now."""
+    owner = {pid: h for h, o in up.items() for pid in (o["cluster"].get("id"), o["kubo"].get("id")) if pid}
+    found = []
+    for source, addrs in (("peer_addresses", r["cluster"].get("peer_addresses", [])),
+                          ("kubo Bootstrap", r["kubo"].get("bootstrap", []))):
+        for address, port, pid in filter(None, map(_p2p, addrs)):
+            peer = owner.get(pid)
+            if peer and peer != host and up[peer]["address"] != address:
+                found.append(_finding("peer addresses", f"the {source} lists {peer} at {address}:{port}, but its"
+                                                        f" address is now {up[peer]['address']}",
+                                      "run playbooks/site.yml, which rewrites every peer's lists from the inventory"
+                                      " (kubo_address, cluster_address, or pinfleet_peer_network for hosts on more"
+                                      " than one network)",
+                                      "the host's address changed after the lists were written, so this peer"
+                                      " dials an address where nobody answers"))
+    return found
+
+
 def _trust(host, r, up):
     trusted = r["cluster"].get("trusted_peers") or []
     if r["cluster"].get("consensus") != "crdt" or "*" in trusted:
@@ -257,7 +276,7 @@ def analyse(reports: dict[str, dict]) -> dict[str, list[dict]]:
                                                         + str(report.get("msg") or "unreachable"),
                                            "bring the host back, or remove it with playbooks/remove.yml"))
     for host, r in up.items():
-        for check in (_daemons, _reachability, _peer_ids, _trust, _pinset, _logs):
+        for check in (_daemons, _reachability, _peer_ids, _stale_addresses, _trust, _pinset, _logs):
             findings[host] += check(host, r, up)
     for host, finding in _agreement(up):
         findings[host].append(finding)

@@ -39,6 +39,34 @@ def apply_settings(config, settings):
     return changes
 
 
+def flatten(config, prefix=""):
+    """{'A': {'B': 1}} -> {'A.B': 1}: every leaf by its dotted key (a list or an empty object is a leaf)."""
+    leaves = {}
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            leaves.update(flatten(value, dotted + "."))
+        else:
+            leaves[dotted] = value
+    return leaves
+
+
+def render(defaults, current, settings, keep):
+    """The config rendered from a version's defaults: the top-level sections in keep taken from
+    current (what the daemon owns), then the settings. Returns it and {key: (before, after)}."""
+    config = json.loads(json.dumps(defaults))
+    for section in keep:
+        if section in current:
+            config[section] = json.loads(json.dumps(current[section]))
+        else:
+            config.pop(section, None)
+    apply_settings(config, settings)
+    before, after = flatten(current), flatten(config)
+    changes = {key: (before.get(key), after.get(key)) for key in sorted(set(before) | set(after))
+               if before.get(key, _MISSING) != after.get(key, _MISSING)}
+    return config, changes
+
+
 def write_atomic(path, config):
     st = os.stat(path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.")

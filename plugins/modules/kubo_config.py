@@ -1,15 +1,19 @@
 #!/usr/bin/python
-"""Set kubo configuration keys one by one, reporting a diff."""
+"""Set kubo configuration keys, or render the config from a version's defaults, reporting a diff."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: kubo_config
-short_description: Set kubo configuration keys one by one
+short_description: Set kubo configuration keys, or render the config from a version's defaults
 description:
   - Reads the JSON config of a kubo repository, sets the given keys and writes
-    it back atomically, keeping the file's owner and mode. Keys that are not
-    named are left as they are, so the config is never overwritten as a whole.
+    it back atomically, keeping the file's owner and mode.
+  - Without O(defaults), keys that are not named are left as they are.
+  - With O(defaults), the config is rendered - the defaults of the kubo
+    version, the sections the daemon owns (O(keep)) taken from the config in
+    place, then the settings - so a key that is no longer set goes back to
+    its default, or away.
   - The identity (C(Identity.*)) cannot be set and never appears in a diff.
   - Edits the file, so a running daemon sees the change after its next restart.
 version_added: 0.1.0
@@ -25,6 +29,18 @@ options:
         to their JSON values. Missing parent objects are created.
     type: dict
     required: true
+  defaults:
+    description:
+      - A JSON file holding the config C(ipfs init) writes for this kubo version
+        (its C(Identity) left out), to render the config from.
+    type: path
+  keep:
+    description:
+      - With O(defaults), the top-level sections kept from the config in place,
+        the daemon's own (its identity, its datastore's layout).
+    type: list
+    elements: str
+    default: [Identity, Datastore]
 attributes:
   check_mode:
     support: full
@@ -52,12 +68,15 @@ changed_keys:
   sample: [AutoConf.Enabled, Bootstrap]
 """
 
+# The keys whose values never appear in a result.
+_SECRET = ("Identity",)
+
 import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, write_atomic
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, render, write_atomic
 
 
 def main():
@@ -65,6 +84,8 @@ def main():
         argument_spec={
             "path": {"type": "path", "required": True},
             "settings": {"type": "dict", "required": True},
+            "defaults": {"type": "path"},
+            "keep": {"type": "list", "elements": "str", "default": ["Identity", "Datastore"]},
         },
         supports_check_mode=True,
     )
@@ -77,7 +98,12 @@ def main():
                              "initialise the repository with the identity instead")
     config = load_json(module, path, "initialise the repository (ipfs init) first")
 
-    changes = apply_settings(config, settings)
+    if module.params["defaults"]:
+        defaults = load_json(module, module.params["defaults"], "make them with ipfs init in a folder of their own")
+        config, changes = render(defaults, config, settings, module.params["keep"])
+    else:
+        changes = apply_settings(config, settings)
+    changes = {k: v for k, v in changes.items() if k.split(".")[0] not in _SECRET}
     result = {"changed": bool(changes), "changed_keys": sorted(changes)}
     if changes and module._diff:
         result["diff"] = {

@@ -124,6 +124,25 @@ def test_bad_cluster_input(tmp_path, storage, extra, expected):
     assert_refused(run_site(tmp_path, extra), storage, before, expected)
 
 
+def test_a_setting_outside_its_choices_is_one_line(tmp_path, storage):
+    """The roles' argument specs: the setting and its choices are named, and the spec is not printed."""
+    before = [fingerprint(node) for node in storage]
+    result = run_site(tmp_path, {"cluster_consensus": "paxos"})
+    assert_refused(result, storage, before, "value of cluster_consensus must be one of: crdt, raft, got: paxos")
+    assert "argument_spec" not in result.stdout + result.stderr
+    assert "Consensus component" not in result.stdout + result.stderr
+
+
+def test_an_unreachable_host_is_named_with_the_fix(tmp_path, storage):
+    """A storage host that does not answer (nothing listens on loopback's port 9): named once, nothing changed."""
+    overlay = tmp_path / "ghost.yml"
+    overlay.write_text(yaml.safe_dump({"storage": {"hosts": {"ghost": {
+        "ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_connection": "ssh"}}}}))
+    before = [fingerprint(node) for node in storage]
+    result = playbook("playbooks/site.yml", "-i", str(overlay))
+    assert_refused(result, storage, before, "ghost cannot be reached, so nothing was changed", "playbooks/remove.yml")
+
+
 def test_cluster_name_differing_between_hosts(tmp_path, storage):
     overlay = tmp_path / "overlay.yml"
     overlay.write_text(yaml.safe_dump({"storage": {"hosts": {STORAGE[0]: {"cluster_name": "elsewhere"}}}}))

@@ -135,6 +135,19 @@ def test_a_wrong_peer_id_in_a_peerstore(nodes):
     assert "playbooks/site.yml" in misdial[0]["fix"]
 
 
+def test_a_peer_listed_at_a_former_address(nodes):
+    """o1 still lists o2 where o2 was before its address changed (as after a re-addressing): named, with the fix."""
+    o2_address, former = address(nodes["o2"]), "10.89.0.250"
+    with service_edited(nodes["o1"], f"s['cluster']['peer_addresses'] = [a.replace('/{o2_address}/', '/{former}/')"
+                                     " for a in s['cluster']['peer_addresses']]"):
+        rc, findings, _ = diagnose()
+    assert rc != 0
+    stale = [f for f in findings["o1"] if f["check"] == "peer addresses"]
+    assert [f["problem"] for f in stale] == [
+        f"the peer_addresses lists o2 at {former}:9096, but its address is now {o2_address}"], findings["o1"]
+    assert "playbooks/site.yml" in stale[0]["fix"]
+
+
 def test_9096_blocked_between_two_peers(nodes):
     with fault_rule(nodes["o2"], "input", f"ip saddr {address(nodes['o1'])} tcp dport 9096 drop"):
         rc, findings, _ = diagnose()

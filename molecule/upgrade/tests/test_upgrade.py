@@ -91,6 +91,22 @@ def test_deployed_at_the_old_versions(nodes, content):
         assert pebble_format(node) == 12
 
 
+def controller_files() -> list[str]:
+    return sorted(str(f.relative_to(UPGRADES)) for f in UPGRADES.rglob("*")) if UPGRADES.exists() else []
+
+
+def test_a_target_the_mirror_lacks_is_refused_leaving_nothing(nodes, content):
+    """Refused in the input checks: no host changes, and nothing is written on the controller, no lock either."""
+    before, files = [fingerprint(node) for node in nodes.values()], controller_files()
+    result = upgrade("v0.99.9", CLUSTER_NEW)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "v0.99.9" in out, failures(out)
+    assert not changed_hosts(out), changed_hosts(out)
+    assert [fingerprint(node) for node in nodes.values()] == before
+    assert controller_files() == files
+
+
 def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
     nodes["u3"].check_output("systemctl stop ipfs-cluster")
     try:
@@ -101,6 +117,7 @@ def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
         assert "is not ready for an upgrade" in out and "Nothing was changed" in out, failures(out)
         assert not changed_hosts(out), changed_hosts(out)
         assert [fingerprint(node) for node in nodes.values()] == before
+        assert not (UPGRADES / "lock").exists() and not (UPGRADES / "lock.guard").exists()
     finally:
         nodes["u3"].check_output("systemctl start ipfs-cluster")
     wait_for("u3 back in the cluster", lambda: len(cluster_id(nodes["u3"])["cluster_peers"]) == 3)
@@ -221,5 +238,5 @@ def test_the_lock_stops_a_concurrent_run(nodes, content):
         first.communicate()
     out = second.stdout + second.stderr
     assert second.returncode != 0
-    assert "another upgrade run" in out and "Nothing was changed" in out, failures(out)
+    assert "another run of site.yml or upgrade.yml" in out and "Nothing was changed" in out, failures(out)
     assert first.returncode == 0

@@ -65,6 +65,19 @@ def test_a_wrong_id_in_a_peerstore_is_a_misdial():
     assert found["s1"][0]["problem"].startswith("misdial: the peerstore says 10.0.0.2:9096 is Cwrong")
 
 
+def test_a_peer_listed_at_an_address_it_no_longer_has_is_named():
+    """s2 moved to 10.0.0.12: s1's lists still give its former address."""
+    reports = healthy()
+    reports["s2"]["address"] = "10.0.0.12"
+    reports["s1"]["cluster"]["peer_addresses"] = ["/ip4/10.0.0.2/tcp/9096/p2p/Cs2"]
+    found = analyse(reports)
+    stale = [f for f in found["s1"] if f["check"] == "peer addresses"]
+    assert [f["problem"] for f in stale] == [
+        "the peer_addresses lists s2 at 10.0.0.2:9096, but its address is now 10.0.0.12",
+        "the kubo Bootstrap lists s2 at 10.0.0.2:4001, but its address is now 10.0.0.12"]
+    assert "playbooks/site.yml" in stale[0]["fix"]
+
+
 def test_a_blocked_port_is_named_by_the_host_that_cannot_reach_it():
     reports = healthy()
     reports["s3"]["reach"][1]["open"] = False  # s1:9096

@@ -82,3 +82,33 @@ def test_corrupt_config_is_left_alone(run, repo):
     assert result["failed"] and "not valid JSON" in result["msg"]
     assert (repo / "config").read_text() == "{broken"
 
+
+
+DEFAULTS = {
+    "Bootstrap": ["auto"],
+    "AutoConf": {},
+    "Datastore": {"Spec": {"type": "default"}, "StorageMax": "10GB"},
+    "Gateway": {"RootRedirect": ""},
+    "Swarm": {"Transports": {"Network": {}}},
+}
+
+
+def test_rendered_from_the_defaults_a_key_no_longer_set_goes_back(run, repo):
+    """Set once through the settings, then dropped from them: the key returns to the version's default."""
+    defaults = repo / "defaults.json"
+    defaults.write_text(json.dumps(DEFAULTS))
+    current = dict(read(repo), Datastore={"Spec": {"type": "mount", "mounts": []}, "StorageMax": "10GB"})
+    (repo / "config").write_text(json.dumps(current))
+    args = {"path": str(repo), "defaults": str(defaults), "settings": {"Gateway.RootRedirect": "/x"}}
+    assert run(args)["changed_keys"] == ["Gateway.RootRedirect", "Plugins.Plugins"]
+    assert read(repo)["Gateway"]["RootRedirect"] == "/x"
+    assert run(args)["changed"] is False
+
+    result = run(dict(args, settings={}))
+    assert result["changed_keys"] == ["Gateway.RootRedirect"]
+    config = read(repo)
+    assert config["Gateway"]["RootRedirect"] == ""
+    # The daemon's own sections stay as they were, the identity out of every diff.
+    assert config["Identity"] == CONFIG["Identity"]
+    assert config["Datastore"]["Spec"] == {"type": "mount", "mounts": []}
+    assert "Identity" not in json.dumps(result["diff"]) and "CAESQ" not in json.dumps(result["diff"])
