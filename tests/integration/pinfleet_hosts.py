@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -120,6 +121,23 @@ def playbook(playbook: str, *args: str, inventory: str | None = None) -> subproc
         ["ansible-playbook", "-i", inventory or INVENTORY, str(ROOT / playbook), *args],
         capture_output=True, text=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
     )
+
+
+def beside_a_run(cmd: list[str], lock: Path, second):
+    """Start the playbook run cmd and, once it holds lock, pause it and call second(): a run started beside a
+    long one, whatever the machine's speed. Returns second()'s result and the first run's exit code and output."""
+    first = subprocess.Popen(cmd, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for("the first run's lock", lambda: lock.exists() and first.poll() is None, timeout=120, interval=0.2)
+        first.send_signal(signal.SIGSTOP)
+        try:
+            result = second()
+        finally:
+            first.send_signal(signal.SIGCONT)
+    finally:
+        out = first.communicate()[0]
+    return result, first.returncode, out
 
 
 def failures(out: str) -> str:

@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-from pinfleet_hosts import CLUSTER_PATH, INVENTORY, ROOT, add_files, cluster_ctl, failures, playbook, wait_for
+from pinfleet_hosts import (
+    CLUSTER_PATH,
+    INVENTORY,
+    ROOT,
+    add_files,
+    beside_a_run,
+    cluster_ctl,
+    failures,
+    playbook,
+    wait_for,
+)
 
 SECRET = (Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ".")) / "storage.secret").read_text().split()[0]
 # What `openssl rand -hex 32 | ansible-vault encrypt_string --stdin-name cluster_secret` gives.
@@ -121,16 +131,10 @@ def test_a_second_site_run_is_refused_while_one_runs(tmp_path, nodes):
     (tmp_path / "vars.json").write_text(json.dumps({"cluster_secret": SECRET_WITH_NEWLINE}))
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/site.yml"), "-e", f"@{tmp_path / 'vars.json'}"]
     before = pids(nodes, "ipfs-cluster")
-    first = subprocess.Popen(cmd, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for("the first run's lock", lambda: lock.exists() and first.poll() is None, timeout=120, interval=0.2)
-        second = playbook("playbooks/site.yml")
-    finally:
-        first_out = first.communicate()[0]
+    second, first_rc, first_out = beside_a_run(cmd, lock, lambda: playbook("playbooks/site.yml"))
     out = second.stdout + second.stderr
     assert second.returncode != 0
     assert "another run of site.yml or upgrade.yml" in out and "Nothing was changed" in out, failures(out)
-    assert first.returncode == 0, failures(first_out)
+    assert first_rc == 0, failures(first_out)
     assert pids(nodes, "ipfs-cluster") == before
     assert not lock.exists(), "the run that ended left its lock"

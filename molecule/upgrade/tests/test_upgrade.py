@@ -21,6 +21,7 @@ from pinfleet_hosts import (
     Prober,
     add_files,
     address,
+    beside_a_run,
     cluster_ctl,
     cluster_id,
     failures,
@@ -226,17 +227,11 @@ def test_a_run_at_the_targets_changes_nothing(nodes, content):
 
 
 def test_the_lock_stops_a_concurrent_run(nodes, content):
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
            "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}"]
-    first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for("the first run's lock", lambda: (UPGRADES / "lock").exists() and first.poll() is None, timeout=60,
-                 interval=0.2)
-        second = upgrade(KUBO_NEW, CLUSTER_NEW)
-    finally:
-        first.communicate()
+    second, first_rc, first_out = beside_a_run(cmd, UPGRADES / "lock", lambda: upgrade(KUBO_NEW, CLUSTER_NEW))
     out = second.stdout + second.stderr
     assert second.returncode != 0
     assert "another run of site.yml or upgrade.yml" in out and "Nothing was changed" in out, failures(out)
-    assert first.returncode == 0
+    assert first_rc == 0, failures(first_out)
+    assert not (UPGRADES / "lock").exists()
