@@ -86,8 +86,10 @@ def test_a_host_whose_default_route_is_elsewhere_is_refused_without_the_peer_net
     """o4 gets a second interface holding its default route: without pinfleet_peer_network its default
     address would be one the peers cannot reach, so adding it is refused before any host changes."""
     o4 = host("o4")
-    o4.check_output(f"ip link add side0 type dummy && ip addr add {SIDE_ADDRESS}/24 dev side0"
-                    " && ip link set side0 up && ip route replace default dev side0")
+    # A second interface (one end of a veth pair) that nothing else is on, holding the default route.
+    o4.check_output(f"ip link add side0 type veth peer name side1 && ip addr add {SIDE_ADDRESS}/24 dev side0"
+                    " && ip link set side1 up && ip link set side0 up && ip route replace default dev side0")
+    assert SIDE_ADDRESS in o4.check_output("ip -4 route get 192.0.2.1")
     before = {name: fingerprint(host(name)) for name in FIRST}
     inventory = inventory_with("dual-homed", storage=ALL[:4], spare=ALL[4:])
     result = playbook("playbooks/site.yml", "-e", "pinfleet_peer_network=", inventory=inventory)
