@@ -6,6 +6,7 @@ import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import MISSING, get_key, set_key
 
 _SWARM_KEY_HEADER = "/key/swarm/psk/1.0.0/"
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -88,16 +89,9 @@ def pick(data, paths) -> dict:
     """The parts of a nested dict at the given dotted paths, those it has, as a nested dict."""
     picked: dict = {}
     for path in paths:
-        keys, node = path.split("."), data
-        for key in keys:
-            if not isinstance(node, dict) or key not in node:
-                break
-            node = node[key]
-        else:
-            target = picked
-            for key in keys[:-1]:
-                target = target.setdefault(key, {})
-            target[keys[-1]] = node
+        value = get_key(data, path)
+        if value is not MISSING:
+            set_key(picked, path, value)
     return picked
 
 

@@ -1,4 +1,4 @@
-"""Editing kubo's JSON config key by key, written back atomically."""
+"""Editing JSON configs (kubo's, service.json) by dotted key, written back atomically."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import json
 import os
 import tempfile
 
-_MISSING = object()
+MISSING = object()
 
 
 def get_key(config, dotted):
     node = config
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            return _MISSING
+            return MISSING
         node = node[part]
     return node
 
@@ -35,7 +35,7 @@ def apply_settings(config, settings):
         before = get_key(config, key)
         if before != value:
             set_key(config, key, value)
-            changes[key] = (None if before is _MISSING else before, value)
+            changes[key] = (None if before is MISSING else before, value)
     return changes
 
 
@@ -63,7 +63,7 @@ def render(defaults, current, settings, keep):
     apply_settings(config, settings)
     before, after = flatten(current), flatten(config)
     changes = {key: (before.get(key), after.get(key)) for key in sorted(set(before) | set(after))
-               if before.get(key, _MISSING) != after.get(key, _MISSING)}
+               if before.get(key, MISSING) != after.get(key, MISSING)}
     return config, changes
 
 
