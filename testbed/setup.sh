@@ -24,10 +24,40 @@ if [ ! -e "$PINFLEET_VENV/.complete" ]; then
   log "creating the virtualenv $PINFLEET_VENV"
   rm -rf "$PINFLEET_VENV"
   python3 -m venv "$PINFLEET_VENV"
-  "$PINFLEET_VENV/bin/pip" install -q -r "$PINFLEET_ROOT/requirements.txt"
+  "$PINFLEET_VENV/bin/pip" install -q -r "$PINFLEET_ROOT/requirements-dev.txt"
   touch "$PINFLEET_VENV/.complete"
 fi
+if [ ! -e "$PINFLEET_RUNTIME/.complete" ]; then
+  log "creating the runtime virtualenv $PINFLEET_RUNTIME"
+  rm -rf "$PINFLEET_RUNTIME"
+  python3 -m venv "$PINFLEET_RUNTIME"
+  "$PINFLEET_RUNTIME/bin/pip" install -q -r "$PINFLEET_ROOT/requirements.txt"
+  touch "$PINFLEET_RUNTIME/.complete"
+fi
 
+# The collections of requirements.yml and testbed/requirements.yml. This
+# machine reaches no Galaxy server, so they are taken from the ansible package
+# of the Python package index, which carries them (testbed/versions.yml says
+# which release); the install from requirements.yml then finds each one there,
+# which proves the version floors hold.
+bundle=$(version pinfleet_test_collections_from)
+if [ ! -e "$ANSIBLE_COLLECTIONS_PATH/.complete-$bundle" ]; then
+  log "taking the collections from ansible $bundle"
+  rm -rf "$ANSIBLE_COLLECTIONS_PATH" "$PINFLEET_CACHE/wheels"
+  pip download -q --no-deps --only-binary :all: -d "$PINFLEET_CACHE/wheels" "ansible==$bundle"
+  python3 "$PINFLEET_ROOT/testbed/collections.py" "$PINFLEET_CACHE/wheels/ansible-$bundle-py3-none-any.whl" \
+    "$ANSIBLE_COLLECTIONS_PATH" "$PINFLEET_ROOT/requirements.yml" "$PINFLEET_ROOT/testbed/requirements.yml"
+  for r in "$PINFLEET_ROOT/requirements.yml" "$PINFLEET_ROOT/testbed/requirements.yml"; do
+    ansible-galaxy collection install --offline -r "$r" -p "$ANSIBLE_COLLECTIONS_PATH" >/dev/null
+  done
+  touch "$ANSIBLE_COLLECTIONS_PATH/.complete-$bundle"
+fi
+# The controller's SSH key, for the scenario that reaches its hosts as an
+# operator's controller does (molecule/composite).
+if [ ! -e "$PINFLEET_CACHE/ssh/id_ed25519" ]; then
+  mkdir -p -m 0700 "$PINFLEET_CACHE/ssh"
+  ssh-keygen -q -t ed25519 -N '' -C pinfleet-testbed -f "$PINFLEET_CACHE/ssh/id_ed25519"
+fi
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet"
 ln -sfn "$PINFLEET_ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet/ipfs"
 
@@ -80,7 +110,7 @@ NFT
 mirror_answers() {
   local tries
   for tries in $(seq 20); do
-    curl -fsS -o /dev/null --max-time 2 "$PINFLEET_MIRROR_URL/" && return 0
+    curl -fs -o /dev/null --max-time 2 "$PINFLEET_MIRROR_URL/" && return 0
     sleep 0.5
   done
   return 1
