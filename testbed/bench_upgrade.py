@@ -46,10 +46,10 @@ class Prober(threading.Thread):
 
     def figures(self) -> dict[str, float]:
         none_up = some_down = 0.0
-        for (t0, up), (t1, _) in zip(self.samples, self.samples[1:], strict=False):
+        for (t0, up), (t1, _next_up) in zip(self.samples, self.samples[1:], strict=False):
             none_up += (t1 - t0) if up == 0 else 0
             some_down += (t1 - t0) if up < len(self.addresses) else 0
-        return {"unavailable": none_up, "degraded": some_down, "min_up": min(up for _, up in self.samples)}
+        return {"unavailable": none_up, "degraded": some_down, "min_up": min(up for _t, up in self.samples)}
 
 
 def bench(strategy: str, inv: Path) -> dict:

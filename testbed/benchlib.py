@@ -106,7 +106,7 @@ def cpu_of_hosts(inv: Path) -> float:
 def _cgroup_cpu(proc_cgroup: str) -> float:
     """The CPU seconds of the container whose init has this /proc/<pid>/cgroup (cgroup v1 or v2)."""
     for line in proc_cgroup.splitlines():
-        _, controllers, path = line.split(":", 2)
+        _hierarchy, controllers, path = line.split(":", 2)
         path = path.removesuffix("/init.scope")
         if "cpuacct" in controllers.split(","):
             return int(Path(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage").read_text()) / 1e9

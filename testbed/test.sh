@@ -20,8 +20,14 @@ if [ $# -eq 0 ]; then
   ruff check plugins tests molecule testbed
   # ansible-lint installs the collection it lints: keep that copy in the cache.
   ANSIBLE_HOME="$PINFLEET_CACHE/lint-home" ansible-lint --profile production
-  log "unit tests"
-  python -m pytest -q -p no:cacheprovider tests/unit
+  log "unit tests, and what the Galaxy artifact holds"
+  python -m pytest -q -p no:cacheprovider tests/unit tests/artifact
+  log "ansible-test sanity and units"
+  "$PINFLEET_ROOT/testbed/sanity.sh"
+  log "the execution environment's build context"
+  ee=$(mktemp -d)
+  ansible-builder create -f execution-environment.yml -c "$ee" >/dev/null
+  rm -rf "$ee"
   set -- $(cd molecule && ls -d */molecule.yml | cut -d/ -f1)
 fi
 mkdir -p "$PINFLEET_CACHE/logs"

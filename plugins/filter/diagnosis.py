@@ -1,3 +1,6 @@
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """The filter of playbooks/diagnose.yml: every peer's gathered facts in, findings with causes and fixes out."""
 
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """The knowledge behind playbooks/diagnose.yml: known log messages, and the checks across peers.
 
 peer_diagnosis gathers each host's facts; diagnosis_findings (a filter) turns
@@ -154,8 +157,8 @@ def _agreement(up: dict[str, dict]) -> list[tuple[str, dict]]:
 
 
 def _daemons(host, r, up):
-    found = [_finding("daemons", f"{unit} is {state}", f"systemctl start {unit}; journalctl -u {unit} says why"
-                                                         " it stopped")
+    found = [_finding("daemons", f"{unit} is {state}",
+                      f"systemctl start {unit}; journalctl -u {unit} says why it stopped")
              for unit, state in r["units"].items() if state != "active"]
     for listen in r["listen"]:
         if listen["holder"] and not listen["ours"]:

@@ -1,3 +1,6 @@
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Reading the JSON files kubo and ipfs-cluster keep, with failures that name the fix."""
 
 from __future__ import annotations

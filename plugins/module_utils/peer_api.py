@@ -1,11 +1,15 @@
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Talking to a peer's local APIs: kubo's RPC API and the cluster's REST API."""
 
 from __future__ import annotations
 
-import base64
+import errno
 import json
-import ssl
-import urllib.request
+import os
+
+from ansible.module_utils.urls import open_url
 
 # The options every module that reaches the REST API takes.
 REST_API_OPTIONS = {
@@ -13,26 +17,43 @@ REST_API_OPTIONS = {
     "cluster_api_user": {"type": "str"},
     "cluster_api_password": {"type": "str", "no_log": True},
     "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
 }
 
 
 class PeerApi:
-    """HTTP(S) with the REST API's basic auth; a self-signed certificate when validate_certs is off."""
+    """HTTP(S) with the REST API's basic auth, through Ansible's open_url.
+
+    An HTTPS certificate is checked against ca_path when it is set (a private
+    CA or a self-signed certificate), against the system's CAs otherwise, and
+    not at all when validate_certs is off. Failures raise what urllib raises:
+    urllib.error.HTTPError for an HTTP error status, urllib.error.URLError
+    when the API cannot be reached or its certificate is refused; and
+    FileNotFoundError for a ca_path that is not a file: all of them OSError.
+    """
 
     def __init__(self, params):
         self.p = params
-        self.context = None
-        if not params["validate_certs"]:
-            self.context = ssl.create_default_context()
-            self.context.check_hostname = False
-            self.context.verify_mode = ssl.CERT_NONE
 
     def request(self, url: str, method: str = "GET", auth: bool = False, timeout: float = 30) -> str:
-        request = urllib.request.Request(url, method=method)
-        if auth and self.p["cluster_api_user"]:
-            token = f'{self.p["cluster_api_user"]}:{self.p["cluster_api_password"] or ""}'
-            request.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
-        with urllib.request.urlopen(request, timeout=timeout, context=self.context) as response:
+        user = self.p["cluster_api_user"] if auth else None
+        # The CA file matters to an HTTPS URL whose certificate is checked, and is read for no other.
+        ca_path = self.p.get("ca_path") if self.p["validate_certs"] and url.lower().startswith("https:") else None
+        if ca_path and not os.path.isfile(ca_path):
+            raise FileNotFoundError(errno.ENOENT, "ca_path is not a file", ca_path)
+        with open_url(
+            url,
+            method=method,
+            timeout=timeout,
+            validate_certs=self.p["validate_certs"],
+            ca_path=ca_path,
+            url_username=user or None,
+            url_password=(self.p["cluster_api_password"] or "") if user else None,
+            # The credentials go with the first request, as the REST API asks
+            # for no challenge; and only the ones given: none from ~/.netrc.
+            force_basic_auth=True,
+            use_netrc=False,
+        ) as response:
             return response.read().decode()
 
     def rest(self, path: str, method: str = "GET", timeout: float = 30) -> str:

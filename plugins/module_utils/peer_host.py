@@ -1,3 +1,6 @@
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """What the modules check on a peer's host: locks, ports, links, versions, systemd units."""
 
 from __future__ import annotations
@@ -50,7 +53,6 @@ def linked_version(link: str) -> str | None:
     return match.group("version") if match else None
 
 
-
 def repo_version(kubo_path: str) -> int | None:
     """The version of the kubo repository at kubo_path (its plain-text version file), if it has one."""
     try:
@@ -70,4 +72,3 @@ def journal(module, unit: str, lines: int = 8) -> str:
     """The unit's last log lines, where a daemon says why it would not start, on one line."""
     out = module.run_command(["journalctl", "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat"])[1]
     return " | ".join(line.strip() for line in out.splitlines() if line.strip())
-

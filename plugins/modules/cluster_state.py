@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Export, import or clean up an ipfs-cluster peer's state while it is offline."""
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ description:
   - C(imported) replaces the pinset with O(file), and C(cleaned) removes all
     consensus data so the peer resyncs from the others. Both first export
     the current state into O(backup_dir), keeping the newest O(keep) copies.
-version_added: 0.2.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   path:
     description: The peer's config folder (C(IPFS_CLUSTER_PATH)).
@@ -45,11 +48,16 @@ options:
     description: The ipfs-cluster-service program to run (the version that wrote the state).
     type: path
     default: /usr/local/bin/ipfs-cluster-service
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -61,13 +69,15 @@ EXAMPLES = r"""
 
 RETURN = r"""
 pins:
-  description: Pins in the dump written or read.
-  returned: success
+  description: Pins in the dump written or read (0 after a cleanup).
+  returned: success, not in check mode
   type: int
+  sample: 12
 backup:
   description: The export taken before an import or cleanup.
-  returned: when state is imported or cleaned
+  returned: when state is imported or cleaned, not in check mode
   type: str
+  sample: /var/backups/pinfleet/cluster-state-20260101T000000.ndjson
 """
 
 import glob

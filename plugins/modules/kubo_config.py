@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Set kubo configuration keys, or render the config from a version's defaults, reporting a diff."""
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ description:
     its default, or away.
   - The identity (C(Identity.*)) cannot be set and never appears in a diff.
   - Edits the file, so a running daemon sees the change after its next restart.
-version_added: 0.1.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   path:
     description: The kubo repository (C(IPFS_PATH)); the config is C(<path>/config).
@@ -41,11 +44,16 @@ options:
     type: list
     elements: str
     default: [Identity, Datastore]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -96,6 +104,14 @@ def main():
     if identity_keys:
         module.fail_json(msg=f"kubo_config does not set the identity ({', '.join(identity_keys)}): "
                              "initialise the repository with the identity instead")
+    if module.check_mode and not os.path.exists(path):
+        # A repository the run would initialise: init's config, with these settings.
+        shown = {k: v for k, v in settings.items() if k.split(".")[0] not in _SECRET}
+        result = {"changed": True, "changed_keys": sorted(shown), "msg": f"{path} would be made by ipfs init"}
+        if module._diff:
+            result["diff"] = {"before_header": path, "after_header": path, "before": "",
+                              "after": json.dumps(shown, indent=2, sort_keys=True) + "\n"}
+        module.exit_json(**result)
     config = load_json(module, path, "initialise the repository (ipfs init) first")
 
     if module.params["defaults"]:

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Migrate a stopped kubo node's repository, then re-assert its private-network settings."""
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ description:
   - With O(to), migrates to that repository version, downwards too
     (C(--allow-downgrade)); a rollback runs it with the newer program before
     switching back to the older one.
-version_added: 0.2.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   path:
     description: The repository (C(IPFS_PATH)).
@@ -38,11 +41,16 @@ options:
     description: Config keys (dotted paths) to set after migrating, as for M(pinfleet.ipfs.kubo_config).
     type: dict
     default: {}
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Stop, start or restart kubo or the ipfs-cluster peer, and check that it really did."""
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ description:
   - Restarts it the same way, reloading systemd first if the unit file
     changed. Run on one host at a time (the C(throttle) keyword set to 1),
     the peers restart in turn and the others keep serving.
-version_added: 0.2.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   unit:
     description: The systemd unit (C(ipfs.service), C(ipfs-cluster.service)).
@@ -42,11 +45,16 @@ options:
     description: Seconds to wait for the daemon to be down or up.
     type: int
     default: 120
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -69,7 +77,7 @@ at:
   type: float
 retried:
   description: The first start failed and the daemon came up on systemd's automatic restart.
-  returned: success
+  returned: success, not in check mode
   type: bool
 """
 

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Gather what playbooks/diagnose.yml checks on one peer, without changing anything."""
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ description:
   - The filter P(pinfleet.ipfs.diagnosis_findings#filter) compares the
     results of every peer and explains what is wrong.
 version_added: 0.3.0
-author: pinfleet developers
+author: pinfleet developers (@pinfleet)
 options:
   address:
     description: The address the other peers reach this one on.
@@ -53,12 +56,17 @@ options:
     description: Minutes of log to scan, leaving out the first 30 seconds after each daemon started.
     type: int
     default: 15
-extends_documentation_fragment: pinfleet.ipfs.rest_api
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.rest_api
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -72,18 +80,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+address:
+  description: The address the other peers reach this one on, as given in O(address).
+  returned: always
+  type: str
+  sample: 10.0.0.11
 units:
-  description: The state of each daemon's unit.
+  description: The state of each daemon's unit (C(ActiveState)), by unit.
   returned: always
   type: dict
+  sample: {ipfs.service: active, ipfs-cluster.service: active}
 listen:
-  description: For each port, the process holding it and whether that is the expected daemon.
+  description: >-
+    For each port of O(listen), the process holding it (C(holder)) and whether that is the
+    expected daemon (C(ours)).
   returned: always
   type: list
+  elements: dict
 reach:
-  description: For each target, whether a TCP connection opened.
+  description: For each of O(peers) and O(peer_ports), whether a TCP connection opened (C(open)).
   returned: always
   type: list
+  elements: dict
 kubo:
   description: ID, swarm key digest, version, Bootstrap list.
   returned: always
@@ -96,6 +114,7 @@ log:
   description: The known messages found in each unit's recent log, with a count and the last one.
   returned: always
   type: list
+  elements: dict
 """
 
 import hashlib

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Read the state of a kubo node and its ipfs-cluster peer, or wait until it holds."""
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ description:
     failed, or one that systemd keeps restarting.
   - Talks to the local kubo RPC API and cluster REST API; a stopped daemon is
     reported as not running, not as an error.
-version_added: 0.2.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   kubo_path:
     description: kubo's repository (C(IPFS_PATH)).
@@ -87,12 +90,17 @@ options:
     description: Seconds between polls.
     type: int
     default: 2
-extends_documentation_fragment: pinfleet.ipfs.rest_api
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.rest_api
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -102,6 +110,15 @@ EXAMPLES = r"""
       cluster_peers: 3
       all_pinned: true
     timeout: 600
+
+- name: Read the state through a REST API on HTTPS, its certificate signed by a private CA
+  pinfleet.ipfs.peer_state:
+    cluster_api: https://ipfs1.example.org:9094
+    cluster_api_user: admin
+    cluster_api_password: "{{ vault_cluster_api_password }}"
+    ca_path: /etc/pinfleet/restapi-ca.pem
+    pins: false
+  register: peer
 """
 
 RETURN = r"""
@@ -238,7 +255,7 @@ def unmet(state: dict, wait: dict) -> list[str]:
             problems.append(f"not every pin is pinned: {bad or cluster.get('error', 'no pin status')}")
     for daemon, key in ((kubo, "kubo_version"), (cluster, "cluster_version")):
         if wait.get(key) and daemon["version"] != wait[key]:
-            problems.append(f"{key.split('_')[0]} runs {daemon['version']}, not {wait[key]}")
+            problems.append(f"{key.split('_', maxsplit=1)[0]} runs {daemon['version']}, not {wait[key]}")
     return problems
 
 

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Remove the raft members that are not among the peers to keep, if raft keeps a majority."""
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ description:
     in the member list before the next.
   - In check mode, it checks and reports what it would remove.
 version_added: 0.3.0
-author: pinfleet developers
+author: pinfleet developers (@pinfleet)
 options:
   keep:
     description: Peer IDs of the cluster peers that stay.
@@ -29,12 +32,17 @@ options:
     description: Seconds to wait for each removal to show in the member list.
     type: int
     default: 60
-extends_documentation_fragment: pinfleet.ipfs.rest_api
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.rest_api
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -49,11 +57,13 @@ members:
   description: The raft members before, each with whether it answered.
   returned: success
   type: list
+  elements: dict
   sample: [{id: 12D3KooWPf5JDbYGJjJbVhQkwhuRZTrSGqBhWCFeTSmbXWW3rMio, peername: s1, online: true}]
 removed:
   description: The peer IDs removed (in check mode, that would be).
   returned: success
   type: list
+  elements: str
 """
 
 import time

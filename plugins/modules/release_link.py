@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright (c) 2026 pinfleet developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Point the program links at an installed release version, and back."""
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ description:
   - Refuses, changing nothing, when the version is not installed.
   - Without O(version) it only reports the version linked now, so a run can
     skip installing a release that is in place.
-version_added: 0.2.0
-author: pinfleet developers
+version_added: 0.3.0
+author: pinfleet developers (@pinfleet)
 options:
   dist:
     description: The distribution (C(kubo), C(ipfs-cluster-service), C(ipfs-cluster-ctl)).
@@ -37,11 +40,16 @@ options:
     description: Where the links are.
     type: path
     default: /usr/local/bin
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -112,6 +120,10 @@ def main():
         module.exit_json(changed=False, previous=linked_version(link), linked=os.path.islink(link))
     folder = os.path.join(p["root"], p["dist"], p["version"])
     missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
+    if missing and module.check_mode:
+        # Check mode on a host the run would install the version on first.
+        module.exit_json(changed=True, previous=linked_version(os.path.join(p["bin_dir"], programs[0])),
+                         msg=f"{p['dist']} {p['version']} would be installed in {folder} and linked")
     if missing:
         module.fail_json(msg=f"{p['dist']} {p['version']} is not installed in {folder} "
                              f"(no {', '.join(missing)}): install it before switching to it")

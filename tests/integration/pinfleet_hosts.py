@@ -55,8 +55,8 @@ def inventory_with(name: str, **groups: list[str]) -> str:
     hosts = yaml.safe_load(molecule.read_text())["all"]["hosts"]
     folder = molecule.parent.parent / f"inventory-{name}"
     folder.mkdir(exist_ok=True)
-    layout = {"all": {"hosts": hosts, "children": {group: {"hosts": dict.fromkeys(members)}
-                                                     for group, members in groups.items()}}}
+    children = {group: {"hosts": dict.fromkeys(members)} for group, members in groups.items()}
+    layout = {"all": {"hosts": hosts, "children": children}}
     (folder / "hosts.yml").write_text(yaml.safe_dump(layout))
     if not (folder / "group_vars").exists():
         (folder / "group_vars").symlink_to(molecule.parent / "group_vars")
@@ -159,7 +159,7 @@ def cluster_ctl(node, *args: str, check: bool = True):
 def add_files(node, count: int) -> list[str]:
     """Add count random files through the node's cluster peer: their CIDs."""
     cids = []
-    for _ in range(count):
+    for _file in range(count):
         node.check_output(f"printf '%s' {secrets.token_hex(32)} > /tmp/f")
         cids.append(cluster_ctl(node, "add", "-Q", "/tmp/f").stdout.strip())
     return cids

@@ -1,4 +1,10 @@
-"""Make the collection importable as ansible_collections.pinfleet.ipfs."""
+"""Make the collection importable as ansible_collections.pinfleet.ipfs, and run modules in tests.
+
+Under ansible-test units the collection already sits at
+.../ansible_collections/pinfleet/ipfs and ansible-test imports it from there.
+A checkout elsewhere (python -m pytest tests/unit, from the checkout) is
+imported through a link to it in tests/output/collections.
+"""
 
 import sys
 from pathlib import Path
@@ -8,11 +14,18 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 _root = Path(__file__).resolve().parents[2]
-_link = _root / "tests" / "output" / "collections" / "ansible_collections" / "pinfleet" / "ipfs"
-if not _link.exists():
-    _link.parent.mkdir(parents=True, exist_ok=True)
-    _link.symlink_to(_root)
-sys.path.insert(0, str(_link.parents[2]))
+if _root.parent.name == "pinfleet" and _root.parents[1].name == "ansible_collections":
+    _base = _root.parents[2]
+else:
+    _link = _root / "tests" / "output" / "collections" / "ansible_collections" / "pinfleet" / "ipfs"
+    if _link.is_symlink() and _link.resolve() != _root:
+        _link.unlink()  # a link left by a checkout that has moved
+    if not _link.exists():
+        _link.parent.mkdir(parents=True, exist_ok=True)
+        _link.symlink_to(_root)
+    _base = _link.parents[2]
+if str(_base) not in sys.path:
+    sys.path.insert(0, str(_base))
 
 
 class _Exit(Exception):

@@ -55,7 +55,7 @@ def test_the_proxies_are_open_to_the_top_cluster_only(storage, top):
     for name, node in top.items():
         assert reachable(node, proxies) == proxies, name
         # Not kubo's own API behind it.
-        assert reachable(node, [(a, 5001) for a, _ in proxies]) == [], name
+        assert reachable(node, [(a, 5001) for a, _port in proxies]) == [], name
     # Not the storage peers themselves (only admin sources and the top cluster).
     for name, node in storage.items():
         others = [(a, p) for a, p in proxies if a != address(node)]

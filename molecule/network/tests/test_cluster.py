@@ -54,7 +54,7 @@ def test_the_outsider_reaches_no_port_of_the_peers(nodes, outsider):
     reached = reachable(outsider, targets)
     assert not reached, f"the outsider reached {reached}"
     # The peers themselves do reach each other's swarm ports: the probe works.
-    first, second, _ = nodes.values()
+    first, second, _third = nodes.values()
     swarms = [(address(second), 9096), (address(second), 4001)]
     assert reachable(first, swarms) == swarms
 

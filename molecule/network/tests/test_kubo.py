@@ -54,7 +54,7 @@ def test_kubo_api_listens_on_loopback_only(nodes):
 
 
 def test_kubo_api_is_not_reachable_from_another_host(nodes):
-    first, second, _ = nodes.values()
+    first, second, _third = nodes.values()
     target = address(first)
     # The swarm port on the same address answers, so the probe itself works.
     assert reachable(second, [(target, 5001), (target, 4001)]) == [(target, 4001)]

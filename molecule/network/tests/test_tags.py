@@ -6,8 +6,9 @@ import re
 
 from pinfleet_hosts import ROOT, failures, playbook
 
+PHASE_TAG = r"`(\w+_(?:preflight|install|configure|service|rules))`"
 DOCUMENTED = sorted({tag for readme in (ROOT / "roles").glob("*/README.md")
-                     for tag in re.findall(r"`(\w+_(?:preflight|install|configure|service|rules))`", readme.read_text())})
+                     for tag in re.findall(PHASE_TAG, readme.read_text())})
 
 
 def test_every_documented_tag_is_listed_by_the_site_playbook():

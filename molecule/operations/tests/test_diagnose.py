@@ -83,7 +83,7 @@ def test_a_wrong_secret_on_one_peer(nodes):
 def test_kubo_stopped_on_one_peer(nodes):
     nodes["o3"].check_output("systemctl stop ipfs")
     try:
-        rc, findings, _ = diagnose()
+        rc, findings, _output = diagnose()
     finally:
         nodes["o3"].check_output("systemctl start ipfs ipfs-cluster")
     assert rc != 0
@@ -125,7 +125,7 @@ def test_a_wrong_peer_id_in_a_peerstore(nodes):
                     f" && grep -q '{o2_address}/tcp/9096/p2p/{wrong}' /var/lib/ipfs-cluster/peerstore")
     o1.check_output("systemctl start ipfs-cluster")
     try:
-        rc, findings, _ = diagnose()
+        rc, findings, _output = diagnose()
     finally:
         o1.check_output("systemctl stop ipfs-cluster && cp /root/peerstore.good /var/lib/ipfs-cluster/peerstore"
                         " && systemctl start ipfs-cluster")
@@ -140,7 +140,7 @@ def test_a_peer_listed_at_a_former_address(nodes):
     o2_address, former = address(nodes["o2"]), "10.89.0.250"
     with service_edited(nodes["o1"], f"s['cluster']['peer_addresses'] = [a.replace('/{o2_address}/', '/{former}/')"
                                      " for a in s['cluster']['peer_addresses']]"):
-        rc, findings, _ = diagnose()
+        rc, findings, _output = diagnose()
     assert rc != 0
     stale = [f for f in findings["o1"] if f["check"] == "peer addresses"]
     assert [f["problem"] for f in stale] == [
@@ -150,7 +150,7 @@ def test_a_peer_listed_at_a_former_address(nodes):
 
 def test_9096_blocked_between_two_peers(nodes):
     with fault_rule(nodes["o2"], "input", f"ip saddr {address(nodes['o1'])} tcp dport 9096 drop"):
-        rc, findings, _ = diagnose()
+        rc, findings, _output = diagnose()
     assert rc != 0
     blocked = [f for f in findings["o1"] if f["check"] == "reachability"]
     assert [f["problem"].split(" (")[0] for f in blocked] == ["cannot reach o2 on 9096"], findings["o1"]
@@ -159,7 +159,7 @@ def test_9096_blocked_between_two_peers(nodes):
 
 def test_a_different_cluster_name(nodes):
     with service_edited(nodes["o3"], "s['consensus']['crdt']['cluster_name'] = 'elsewhere'"):
-        rc, findings, _ = diagnose()
+        rc, findings, _output = diagnose()
     assert rc != 0
     named = [f for f in findings["o3"] if f["check"] == "cluster_name"]
     assert named and "elsewhere" in named[0]["problem"] and "set cluster_name once" in named[0]["fix"]

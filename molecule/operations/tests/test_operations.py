@@ -153,8 +153,8 @@ def test_a_dead_peer_is_diagnosed_then_removed(content):
     assert [f["check"] for f in findings["o4"]] == ["reachable"], failures(result.stdout + result.stderr)
     assert "playbooks/remove.yml" in findings["o4"][0]["fix"]
 
-    result = playbook("playbooks/remove.yml", inventory=inventory_with("dead-removed", storage=FIRST,
-                                                                      decommission=["o4"]))
+    result = playbook("playbooks/remove.yml",
+                      inventory=inventory_with("dead-removed", storage=FIRST, decommission=["o4"]))
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
     assert "o4 cannot be reached" in out and "its daemons are not stopped" in out, failures(out)

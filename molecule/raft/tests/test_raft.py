@@ -115,7 +115,7 @@ def test_a_rolling_upgrade_is_refused(peers):
 def test_stop_all_upgrade_keeps_the_raft_log(peers):
     """raft's default strategy: every peer stopped, upgraded, started; the log and every pin survive."""
     shutil.rmtree(UPGRADES, ignore_errors=True)
-    cids = [add_pin(peers[STORAGE[1]]) for _ in range(2)]
+    cids = [add_pin(peers[STORAGE[1]]) for _pin in range(2)]
     kubo, cluster = os.environ["PINFLEET_KUBO_VERSION"], os.environ["PINFLEET_CLUSTER_VERSION"]
     assert peers[STORAGE[0]].check_output("ipfs version --number") != kubo.lstrip("v"), "deployed at the new version"
     result = playbook("playbooks/upgrade.yml", "-e", NEW_VERSIONS)

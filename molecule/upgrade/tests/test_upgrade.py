@@ -108,6 +108,19 @@ def test_a_target_the_mirror_lacks_is_refused_leaving_nothing(nodes, content):
     assert controller_files() == files
 
 
+def test_check_mode_tells_what_the_upgrade_would_do_and_does_nothing(nodes, content):
+    """upgrade.yml --check names the peers and targets, takes no lock and changes no host."""
+    before, files = [fingerprint(node) for node in nodes.values()], controller_files()
+    result = upgrade(KUBO_NEW, CLUSTER_NEW, "--check")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    assert re.search(rf"Check mode: would upgrade u1, u2, u3 to kubo {KUBO_NEW} and ipfs-cluster {CLUSTER_NEW}", out), \
+        failures(out)
+    assert not changed_hosts(out), changed_hosts(out)
+    assert [fingerprint(node) for node in nodes.values()] == before
+    assert controller_files() == files
+
+
 def test_an_unhealthy_cluster_is_refused_before_any_change(nodes, content):
     nodes["u3"].check_output("systemctl stop ipfs-cluster")
     try:

@@ -151,9 +151,8 @@ def test_an_invalid_cluster_secret_is_not_cleaned_into_a_valid_one():
 def test_pick_keeps_only_the_paths_the_data_has():
     data = {"datastore": {"pebble": {"pebble_options": {"format_major_version": 16, "other": 1}}},
             "consensus": {"crdt": {"cluster_name": "x"}}}
-    assert f.pick(data, ["datastore.pebble.pebble_options.format_major_version",
-                                "consensus.raft.init_peerset"]) == {
-        "datastore": {"pebble": {"pebble_options": {"format_major_version": 16}}}}
+    paths = ["datastore.pebble.pebble_options.format_major_version", "consensus.raft.init_peerset"]
+    assert f.pick(data, paths) == {"datastore": {"pebble": {"pebble_options": {"format_major_version": 16}}}}
 
 
 def test_host_networks_reads_every_interface_but_loopback():

@@ -83,7 +83,6 @@ def test_corrupt_config_is_left_alone(run, repo):
     assert (repo / "config").read_text() == "{broken"
 
 
-
 DEFAULTS = {
     "Bootstrap": ["auto"],
     "AutoConf": {},
