@@ -39,7 +39,7 @@ scenario() {
   log "molecule scenario $1 (log: $scenario_log)"
   if ! molecule test -s "$1" >"$scenario_log" 2>&1; then
     log "scenario $1 failed after $((SECONDS - start))s; its failing tasks:"
-    sed 's/\x1b\[[0-9;]*m//g' "$scenario_log" | grep -E -A4 'fatal: \[|failed: \[|^\s*│?\s*E  ' | cut -c1-300 | tail -40 >&2 || true
+    sed 's/\x1b\[[0-9;]*m//g' "$scenario_log" | grep -E -A4 'fatal: \[|failed: \[|^\s*│?\s*E  |Idempotence test failed' | cut -c1-300 | tail -40 >&2 || true
     return 1
   fi
   echo $((SECONDS - start)) >"$PINFLEET_CACHE/logs/$1.seconds"

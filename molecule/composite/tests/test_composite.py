@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+from pathlib import Path
 
 import pytest
-from pinfleet_hosts import address, cluster_ctl, cluster_id, host, inventory_groups, ipfs, reachable, wait_for
+from pinfleet_hosts import (
+    address,
+    cluster_ctl,
+    cluster_id,
+    host,
+    inventory_groups,
+    ipfs,
+    peer_id,
+    reachable,
+    wait_for,
+)
 
 GROUPS = inventory_groups()
 
@@ -60,3 +72,27 @@ def test_the_proxies_are_open_to_the_top_cluster_only(storage, top):
     for name, node in storage.items():
         others = [(a, p) for a, p in proxies if a != address(node)]
         assert reachable(node, others) == [], name
+
+
+def test_the_site_summary_tells_what_each_host_runs_and_what_changed(storage, top):
+    """The summary the site run from the artifact wrote: every host's daemons as they are, and what it installed.
+    All the run keeps on the controller is under pinfleet_state_dir: the lock, the summary, the archives."""
+    state = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "state"
+    for archive in (f"kubo_{os.environ['PINFLEET_KUBO_VERSION']}",
+                    f"ipfs-cluster-service_{os.environ['PINFLEET_CLUSTER_VERSION']}"):
+        assert list((state / "archives").glob(f"{archive}_linux-*.tar.gz")), archive
+    assert (state / "upgrades").is_dir()
+    summary = json.loads((state / "upgrades/site-summary.json").read_text())
+    reports = {report["host"]: report for report in summary["hosts"]}
+    assert sorted(reports) == sorted([*storage, *top])
+    for name, node in {**storage, **top}.items():
+        report = reports[name]
+        assert report["cluster"]["peer_id"] == cluster_id(node)["id"], report
+        assert report["cluster"]["peers"] == len(storage if name in storage else top), report
+        assert any(c.startswith("ipfs-cluster v") and c.endswith(" installed") for c in report["changed"]), report
+        if name in storage:
+            assert report["kubo"]["peer_id"] == peer_id(node), report
+            assert report["kubo"]["peers"] == len(storage) - 1, report
+            assert any(change.startswith("kubo v") for change in report["changed"]), report
+        else:
+            assert report["kubo"] is None, report
