@@ -7,12 +7,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs nftables python3-venv curl openssh-client)
+packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs nftables python3-venv curl openssh-client shellcheck)
 missing=$(for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"
 done)
 if [ -n "$missing" ]; then
-  log "installing Debian packages:" $missing
+  log "installing Debian packages:" "$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # shellcheck disable=SC2086
@@ -55,7 +55,8 @@ fi
 # The controller's SSH key, for the scenario that reaches its hosts as an
 # operator's controller does (molecule/composite).
 if [ ! -e "$PINFLEET_CACHE/ssh/id_ed25519" ]; then
-  mkdir -p -m 0700 "$PINFLEET_CACHE/ssh"
+  mkdir -p "$PINFLEET_CACHE/ssh"
+  chmod 0700 "$PINFLEET_CACHE/ssh"
   ssh-keygen -q -t ed25519 -N '' -C pinfleet-testbed -f "$PINFLEET_CACHE/ssh/id_ed25519"
 fi
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet"
@@ -108,8 +109,7 @@ NFT
 # It is checked by a real request: a container left over from an interrupted
 # run can look alive and serve nothing.
 mirror_answers() {
-  local tries
-  for tries in $(seq 20); do
+  for _ in $(seq 20); do
     curl -fs -o /dev/null --max-time 2 "$PINFLEET_MIRROR_URL/" && return 0
     sleep 0.5
   done

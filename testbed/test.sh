@@ -28,7 +28,10 @@ if [ $# -eq 0 ]; then
   ee=$(mktemp -d)
   ansible-builder create -f execution-environment.yml -c "$ee" >/dev/null
   rm -rf "$ee"
-  set -- $(cd molecule && ls -d */molecule.yml | cut -d/ -f1)
+  for scenario_file in molecule/*/molecule.yml; do
+    scenario_dir=${scenario_file%/molecule.yml}
+    set -- "$@" "${scenario_dir#molecule/}"
+  done
 fi
 mkdir -p "$PINFLEET_CACHE/logs"
 
@@ -51,7 +54,8 @@ scenario() {
 # the last runs (10 minutes for a scenario never run).
 lanes=("" "")
 load=(0 0)
-for s in $(for s in "$@"; do echo "$(cat "$PINFLEET_CACHE/logs/$s.seconds" 2>/dev/null || echo 600) $s"; done | sort -rn | cut -d' ' -f2); do
+for s in $(for name in "$@"; do echo "$(cat "$PINFLEET_CACHE/logs/$name.seconds" 2>/dev/null || echo 600) $name"; done |
+  sort -rn | cut -d' ' -f2); do
   i=$(( load[0] <= load[1] ? 0 : 1 ))
   lanes[i]+=" $s"
   load[i]=$(( load[i] + $(cat "$PINFLEET_CACHE/logs/$s.seconds" 2>/dev/null || echo 600) ))
