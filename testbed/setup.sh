@@ -20,20 +20,18 @@ if [ -n "$missing" ]; then
 fi
 
 mkdir -p "$PINFLEET_CACHE"
-if [ ! -e "$PINFLEET_VENV/.complete" ]; then
-  log "creating the virtualenv $PINFLEET_VENV"
-  rm -rf "$PINFLEET_VENV"
-  python3 -m venv "$PINFLEET_VENV"
-  "$PINFLEET_VENV/bin/pip" install -q -r "$PINFLEET_ROOT/requirements-dev.txt"
-  touch "$PINFLEET_VENV/.complete"
-fi
-if [ ! -e "$PINFLEET_RUNTIME/.complete" ]; then
-  log "creating the runtime virtualenv $PINFLEET_RUNTIME"
-  rm -rf "$PINFLEET_RUNTIME"
-  python3 -m venv "$PINFLEET_RUNTIME"
-  "$PINFLEET_RUNTIME/bin/pip" install -q -r "$PINFLEET_ROOT/requirements.txt"
-  touch "$PINFLEET_RUNTIME/.complete"
-fi
+# virtualenv <folder> <requirements file>: made once per requirements (the folder's name is keyed by them).
+virtualenv() {
+  [ ! -e "$1/.complete" ] || return 0
+  log "creating the virtualenv $1"
+  rm -rf "$1"
+  python3 -m venv "$1"
+  "$1/bin/pip" install -q -r "$2"
+  touch "$1/.complete"
+}
+virtualenv "$PINFLEET_VENV" "$PINFLEET_ROOT/requirements-dev.txt"
+# An operator's controller, for testbed/artifact.sh.
+virtualenv "$PINFLEET_RUNTIME" "$PINFLEET_ROOT/requirements.txt"
 
 # The collections of requirements.yml and testbed/requirements.yml. This
 # machine reaches no Galaxy server, so they are taken from the ansible package

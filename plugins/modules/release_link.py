@@ -119,16 +119,16 @@ def main():
         link = os.path.join(p["bin_dir"], programs[0])
         module.exit_json(changed=False, previous=linked_version(link), linked=os.path.islink(link))
     folder = os.path.join(p["root"], p["dist"], p["version"])
+    links = {os.path.join(p["bin_dir"], name): os.path.join(folder, name) for name in programs}
+    previous = linked_version(next(iter(links)))
     missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
     if missing and module.check_mode:
         # Check mode on a host the run would install the version on first.
-        module.exit_json(changed=True, previous=linked_version(os.path.join(p["bin_dir"], programs[0])),
+        module.exit_json(changed=True, previous=previous,
                          msg=f"{p['dist']} {p['version']} would be installed in {folder} and linked")
     if missing:
         module.fail_json(msg=f"{p['dist']} {p['version']} is not installed in {folder} "
                              f"(no {', '.join(missing)}): install it before switching to it")
-    links = {os.path.join(p["bin_dir"], name): os.path.join(folder, name) for name in programs}
-    previous = linked_version(next(iter(links)))
     stale = {link: target for link, target in links.items()
              if not os.path.islink(link) or os.readlink(link) != target}
     result = {"changed": bool(stale), "previous": previous}
