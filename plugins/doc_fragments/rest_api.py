@@ -40,4 +40,11 @@ options:
       - Read only for an C(https://) O(cluster_api) and when O(validate_certs) is on.
     type: path
     version_added: 0.3.0
+  cluster_config:
+    description:
+      - The peer's C(service.json) on the managed host. Without O(cluster_api_user),
+        the requests carry the first basic auth user and password it holds, if any,
+        so the credentials need not pass through the play.
+    type: path
+    version_added: 0.4.0
 """

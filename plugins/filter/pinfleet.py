@@ -196,8 +196,8 @@ def multiaddr_is_loopback(multiaddr) -> bool:
 
 
 def p2p_addrs(peers) -> list:
-    """Peering entries [{'ID':..., 'Addrs':[...]}] -> ['<addr>/p2p/<ID>', ...]."""
-    return [f"{addr}/p2p/{peer['ID']}" for peer in peers for addr in peer["Addrs"]]
+    """Peers as the roles publish them, [{'id':..., 'addrs':[...]}] -> ['<addr>/p2p/<id>', ...]."""
+    return [f"{addr}/p2p/{peer['id']}" for peer in peers for addr in peer["addrs"]]
 
 
 def firewalld_rich_rule(opening) -> str:

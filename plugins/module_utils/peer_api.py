@@ -18,7 +18,23 @@ REST_API_OPTIONS = {
     "cluster_api_password": {"type": "str", "no_log": True},
     "validate_certs": {"type": "bool", "default": True},
     "ca_path": {"type": "path"},
+    "cluster_config": {"type": "path"},
 }
+
+
+def config_credentials(path: str) -> tuple[str, str] | None:
+    """The first basic auth user and password of a peer's service.json, or None when it has none.
+
+    So a play can reach a peer's REST API with the credentials the peer itself
+    holds, and none pass through its variables, facts or environment.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            service = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    credentials = ((service.get("api") or {}).get("restapi") or {}).get("basic_auth_credentials") or {}
+    return next(iter(credentials.items()), None)
 
 
 class PeerApi:
@@ -33,7 +49,10 @@ class PeerApi:
     """
 
     def __init__(self, params):
-        self.p = params
+        self.p = dict(params)
+        if self.p.get("cluster_config") and not self.p.get("cluster_api_user"):
+            user, password = config_credentials(self.p["cluster_config"]) or (None, None)
+            self.p.update(cluster_api_user=user, cluster_api_password=password)
 
     def request(self, url: str, method: str = "GET", auth: bool = False, timeout: float = 30) -> str:
         user = self.p["cluster_api_user"] if auth else None

@@ -48,7 +48,7 @@ attributes:
 EXAMPLES = r"""
 - name: Remove the peers that left the inventory
   pinfleet.ipfs.raft_peers:
-    keep: "{{ groups['storage'] | map('extract', hostvars, ['__cluster_node', 'ID']) | list }}"
+    keep: "{{ groups['storage'] | map('extract', hostvars, ['cluster_peer', 'id']) | list }}"
   run_once: true
 """
 

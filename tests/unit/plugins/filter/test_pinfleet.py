@@ -66,8 +66,8 @@ def test_multiaddr_url_refuses_non_tcp():
 
 
 def test_p2p_addrs():
-    peers = [{"ID": "12D3KooWA", "Addrs": ["/ip4/10.0.0.1/tcp/4001"]},
-             {"ID": "12D3KooWB", "Addrs": ["/ip4/10.0.0.2/tcp/4001", "/ip6/fd00::2/tcp/4001"]}]
+    peers = [{"id": "12D3KooWA", "addrs": ["/ip4/10.0.0.1/tcp/4001"]},
+             {"id": "12D3KooWB", "addrs": ["/ip4/10.0.0.2/tcp/4001", "/ip6/fd00::2/tcp/4001"]}]
     assert f.p2p_addrs(peers) == [
         "/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWA",
         "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWB",
