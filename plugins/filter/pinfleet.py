@@ -6,86 +6,30 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.pinfleet.ipfs.plugins.module_utils import secrets
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import MISSING, get_key, set_key
 
-_SWARM_KEY_HEADER = "/key/swarm/psk/1.0.0/"
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_SWARM_KEY_HELP = (
-    "A swarm key is three lines: '/key/swarm/psk/1.0.0/', '/base16/' and 64 hex "
-    "characters (32 random bytes). Generate one with: printf '/key/swarm/psk/1.0.0/\\n"
-    "/base16/\\n%s\\n' \"$(openssl rand -hex 32)\""
-)
+
+def _filter(function):
+    """A secrets function as a filter: its ValueError, which names the fix, as a filter error."""
+    def run(value):
+        try:
+            return function(value)
+        except ValueError as err:
+            raise AnsibleFilterError(str(err)) from None
+    run.__doc__ = function.__doc__
+    return run
 
 
-def swarm_key_problem(key) -> str:
-    """Return what is wrong with a swarm.key text, or '' when it is valid.
-
-    The message never quotes the key itself, so it can be shown in logs.
-    """
-    if key is None or not str(key).strip():
-        return "kubo_swarm_key is empty. " + _SWARM_KEY_HELP
-    text = str(key)
-    if text.startswith("\ufeff"):
-        return ("kubo_swarm_key starts with a byte-order mark: save it as plain ASCII "
-                "(UTF-16 or 'UTF-8 with BOM' editors add one). " + _SWARM_KEY_HELP)
-    if not text.isascii():
-        return "kubo_swarm_key holds non-ASCII characters: save it as plain ASCII. " + _SWARM_KEY_HELP
-    lines = [line.rstrip("\r") for line in text.strip().split("\n")]
-    if lines[0] != _SWARM_KEY_HEADER:
-        return f"kubo_swarm_key line 1 must be exactly '{_SWARM_KEY_HEADER}'. " + _SWARM_KEY_HELP
-    if len(lines) != 3:
-        return f"kubo_swarm_key must have 3 lines, it has {len(lines)}. " + _SWARM_KEY_HELP
-    if lines[1] != "/base16/":
-        return "kubo_swarm_key line 2 must be '/base16/'. " + _SWARM_KEY_HELP
-    if len(lines[2]) != 64:
-        return (f"kubo_swarm_key line 3 must be 64 hex characters, it has {len(lines[2])}. "
-                + _SWARM_KEY_HELP)
-    if not _HEX64.fullmatch(lines[2]):
-        return "kubo_swarm_key line 3 holds characters that are not hex (0-9, a-f). " + _SWARM_KEY_HELP
-    return ""
-
-
-def swarm_key_text(key) -> str:
-    """Normalise a valid swarm key to the file's canonical form."""
-    problem = swarm_key_problem(key)
-    if problem:
-        raise AnsibleFilterError(problem)
-    lines = [line.rstrip("\r") for line in str(key).strip().split("\n")]
-    return "\n".join([*lines[:2], lines[2].lower()]) + "\n"
+swarm_key_text = _filter(secrets.swarm_key_text)
+cluster_secret_text = _filter(secrets.cluster_secret_text)
 
 
 def swarm_key_from_hex(hex64) -> str:
     """64 hex characters -> the text of a swarm.key file."""
-    return swarm_key_text(f"{_SWARM_KEY_HEADER}\n/base16/\n{hex64}\n")
-
-
-def cluster_secret_problem(secret) -> str:
-    """Return what is wrong with a cluster secret, or '' when it is valid."""
-    help_ = "Generate one with: openssl rand -hex 32 (the same on every peer; keep it in a vault)."
-    if secret is None or not str(secret).strip():
-        return "cluster_secret is empty: the cluster swarm would be open to anyone. " + help_
-    text = str(secret).strip()
-    if len(text) != 64:
-        return f"cluster_secret must be 64 hex characters (32 bytes), it has {len(text)}. " + help_
-    if not _HEX64.fullmatch(text):
-        return "cluster_secret holds characters that are not hex (0-9, a-f). " + help_
-    return ""
-
-
-def cluster_secret_text(secret) -> str:
-    """Normalise a valid cluster secret to what service.json holds: 64 lowercase hex characters.
-
-    The one cleaning of the secret, for the checks that compare it and the file that holds it
-    alike: a trailing newline (as `openssl rand -hex 32 | ansible-vault encrypt_string` leaves)
-    would make ipfs-cluster refuse to start.
-    """
-    problem = cluster_secret_problem(secret)
-    if problem:
-        raise AnsibleFilterError(problem)
-    return str(secret).strip().lower()
+    return swarm_key_text(f"/key/swarm/psk/1.0.0/\n/base16/\n{hex64}\n")
 
 
 def pick(data, paths) -> dict:
@@ -220,11 +164,13 @@ def upgrade_report_line(report) -> str:
 class FilterModule:
     def filters(self):
         return {
-            "swarm_key_problem": swarm_key_problem,
+            "swarm_key_problem": secrets.swarm_key_problem,
             "swarm_key_text": swarm_key_text,
+            "swarm_key_digest": secrets.swarm_key_digest,
             "swarm_key_from_hex": swarm_key_from_hex,
-            "cluster_secret_problem": cluster_secret_problem,
+            "cluster_secret_problem": secrets.cluster_secret_problem,
             "cluster_secret_text": cluster_secret_text,
+            "cluster_secret_digest": secrets.cluster_secret_digest,
             "pick": pick,
             "host_networks": host_networks,
             "peer_address_problem": peer_address_problem,

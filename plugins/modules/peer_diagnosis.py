@@ -117,7 +117,6 @@ log:
   elements: dict
 """
 
-import hashlib
 import json
 import os
 import re
@@ -126,16 +125,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pinfleet.ipfs.plugins.module_utils import secrets
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.diagnosis import scan
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_api import REST_API_OPTIONS, PeerApi, ndjson
 
 # The names the kernel gives the daemons' processes (15 characters at most).
 _PROCESS = {"ipfs.service": "ipfs", "ipfs-cluster.service": "ipfs-cluster-se"}
-
-
-def digest(secret: str) -> str:
-    """A short digest that tells equal secrets apart from different ones and gives nothing away."""
-    return hashlib.sha256(secret.strip().lower().encode()).hexdigest()[:16]
 
 
 def listeners(ss_output: str) -> dict[int, str]:
@@ -211,8 +206,8 @@ def main():
     config = read_json(os.path.join(p["kubo_path"], "config"))
     try:
         with open(os.path.join(p["kubo_path"], "swarm.key")) as handle:
-            swarm_key_digest = digest(handle.read().strip().splitlines()[-1])
-    except (OSError, IndexError):
+            swarm_key_digest = secrets.swarm_key_digest(handle.read())
+    except OSError:
         swarm_key_digest = ""
     kubo = {"id": (config.get("Identity") or {}).get("PeerID"), "swarm_key_digest": swarm_key_digest,
             "bootstrap": config.get("Bootstrap") or [], "version": None}
@@ -231,7 +226,8 @@ def main():
             peerstore = [line.strip() for line in handle if line.strip()]
     except OSError:
         peerstore = []
-    cluster = {"id": identity.get("id"), "secret_digest": digest((service.get("cluster") or {}).get("secret", "")),
+    cluster = {"id": identity.get("id"),
+               "secret_digest": secrets.cluster_secret_digest((service.get("cluster") or {}).get("secret", "")),
                "consensus": consensus, "cluster_name": crdt.get("cluster_name"),
                "trusted_peers": crdt.get("trusted_peers"), "peerstore": peerstore,
                "peer_addresses": (service.get("cluster") or {}).get("peer_addresses") or [],

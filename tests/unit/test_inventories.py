@@ -4,7 +4,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from ansible_collections.pinfleet.ipfs.plugins.filter import pinfleet as f
+from ansible_collections.pinfleet.ipfs.plugins.module_utils import secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,6 +18,6 @@ def test_example_inventory_secrets_are_valid(tmp_path):
         capture_output=True, text=True, check=True,
     ).stdout
     host = json.loads(out)
-    assert f.swarm_key_problem(host["vault_kubo_swarm_key"]) == ""
-    assert f.cluster_secret_problem(host["vault_cluster_secret"]) == ""
+    assert secrets.swarm_key_problem(host["vault_kubo_swarm_key"]) == ""
+    assert secrets.cluster_secret_problem(host["vault_cluster_secret"]) == ""
     assert host["kubo_swarm_key"] == "{{ vault_kubo_swarm_key }}"

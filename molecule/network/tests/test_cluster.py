@@ -40,6 +40,18 @@ def test_every_peer_sees_all_three(nodes, ids):
         assert not info["ipfs"].get("error"), info["ipfs"]
 
 
+def test_every_spelling_of_the_secrets_is_written_as_one(nodes):
+    """n2 and n3 have the secrets with a trailing newline, CRLF, blanks and upper case (molecule.yml):
+    every peer holds them in one form, and they formed one network (the tests above)."""
+    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+    secret = open(os.path.join(ephemeral, "storage.secret")).read().strip()
+    key = open(os.path.join(ephemeral, "storage.psk")).read().strip()
+    for name, node in nodes.items():
+        service = json.loads(node.check_output(f"cat {CLUSTER_PATH}/service.json"))
+        assert service["cluster"]["secret"] == secret, name
+        assert node.check_output("cat /var/lib/ipfs/swarm.key") == f"/key/swarm/psk/1.0.0/\n/base16/\n{key}", name
+
+
 def test_a_pin_reaches_pinned_on_all_three(nodes):
     first = next(iter(nodes.values()))
     first.check_output(f"printf 'pin {secrets.token_hex(16)}' > /tmp/pin.txt")
@@ -96,4 +108,4 @@ def test_check_mode_reports_no_changes_and_no_secret(nodes):
     for name in nodes:
         assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), failures(out)
     for secret in secrets_:
-        assert secret not in out
+        assert secret not in out and secret.upper() not in out

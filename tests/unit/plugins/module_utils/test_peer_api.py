@@ -156,3 +156,28 @@ def test_ca_path_is_not_read_for_plain_http_nor_without_validation(plain, tls, t
     PeerApi(params(cluster_api=f"http://127.0.0.1:{plain.server_port}", ca_path=missing)).rest("/id")
     PeerApi(params(cluster_api=f"https://127.0.0.1:{tls.server_port}", ca_path=missing,
                    validate_certs=False)).rest("/id")
+
+
+def test_the_credentials_come_from_the_peers_service_json(plain, tmp_path):
+    """No password passes through the play: cluster_config names the file the peer itself reads."""
+    service = tmp_path / "service.json"
+    service.write_text('{"api": {"restapi": {"basic_auth_credentials": {"admin": "s3cret"}}}}')
+    PeerApi(params(cluster_api=f"http://127.0.0.1:{plain.server_port}", cluster_config=str(service))).rest("/id")
+    assert plain.seen[-1][2] == "Basic " + base64.b64encode(b"admin:s3cret").decode()
+
+
+@pytest.mark.parametrize("content", [None, "{}", '{"api": {"restapi": {}}}', "not json"])
+def test_a_service_json_without_credentials_sends_none(plain, tmp_path, content):
+    service = tmp_path / "service.json"
+    if content is not None:
+        service.write_text(content)
+    PeerApi(params(cluster_api=f"http://127.0.0.1:{plain.server_port}", cluster_config=str(service))).rest("/id")
+    assert plain.seen[-1][2] is None
+
+
+def test_credentials_given_outright_win_over_service_json(plain, tmp_path):
+    service = tmp_path / "service.json"
+    service.write_text('{"api": {"restapi": {"basic_auth_credentials": {"admin": "old"}}}}')
+    PeerApi(params(cluster_api=f"http://127.0.0.1:{plain.server_port}", cluster_config=str(service),
+                   cluster_api_user="admin", cluster_api_password="new")).rest("/id")
+    assert plain.seen[-1][2] == "Basic " + base64.b64encode(b"admin:new").decode()
