@@ -9,7 +9,7 @@ from ansible_collections.pinfleet.ipfs.plugins.module_utils.diagnosis import ana
 
 
 def diagnosis_findings(reports: dict) -> dict:
-    """{host: peer_diagnosis result, or an unreachable/failed result} -> {host: [finding, ...]}."""
+    """{host: peer_diagnosis_info result, or an unreachable/failed result} -> {host: [finding, ...]}."""
     return analyse({host: dict(result) for host, result in reports.items()})
 
 

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The knowledge behind playbooks/diagnose.yml: known log messages, and the checks across peers.
 
-peer_diagnosis gathers each host's facts; diagnosis_findings (a filter) turns
+peer_diagnosis_info gathers each host's facts; diagnosis_findings (a filter) turns
 every host's facts into findings, each with its cause and its fix.
 """
 
@@ -270,7 +270,7 @@ def _logs(host, r, up):
 
 
 def analyse(reports: dict[str, dict]) -> dict[str, list[dict]]:
-    """Every host's findings, from every host's peer_diagnosis result (or an unreachable or failed one)."""
+    """Every host's findings, from every host's peer_diagnosis_info result (or an unreachable or failed one)."""
     findings: dict[str, list[dict]] = {host: [] for host in reports}
     up = {h: r for h, r in reports.items() if not r.get("unreachable") and not r.get("failed") and "units" in r}
     for host, report in reports.items():

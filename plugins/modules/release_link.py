@@ -76,11 +76,19 @@ EXAMPLES = r"""
 RETURN = r"""
 previous:
   description: >-
-    The version the first program's link pointed at before (null if there is
-    no link, or its program is gone).
-  returned: success
+    The version the first program's link pointed at before the switch (null if
+    there was no link, or its program is gone).
+  returned: with O(version)
   type: str
   sample: v0.36.0
+current:
+  description: >-
+    The version the first program's link points at (null if there is no link,
+    or its program is gone).
+  returned: without O(version)
+  type: str
+  sample: v0.43.1
+  version_added: 0.4.0
 linked:
   description: Whether the first program's link exists, even if its program is gone.
   returned: without O(version)
@@ -117,7 +125,7 @@ def main():
     programs = p["programs"] or [p["dist"]]
     if p["version"] is None:
         link = os.path.join(p["bin_dir"], programs[0])
-        module.exit_json(changed=False, previous=linked_version(link), linked=os.path.islink(link))
+        module.exit_json(changed=False, current=linked_version(link), linked=os.path.islink(link))
     folder = os.path.join(p["root"], p["dist"], p["version"])
     links = {os.path.join(p["bin_dir"], name): os.path.join(folder, name) for name in programs}
     previous = linked_version(next(iter(links)))

@@ -33,7 +33,7 @@ OPERATOR_FILES = [
     ".vault-password",
     "playbooks/site.retry",
     "roles/kubo/tasks/.main.yml.swp",
-    "plugins/modules/__pycache__/peer_state.cpython-311.pyc",
+    "plugins/modules/__pycache__/peer_state_info.cpython-311.pyc",
     "tests/output/junit/python3.11.xml",
     "molecule/network/.cache/state.yml",
 ]
@@ -72,6 +72,6 @@ def test_the_artifact_is_exactly_what_an_operator_runs_and_reads(artifact):
     expected = {name for name in tracked() if name.startswith(SHIPPED_FOLDERS) or name in SHIPPED_FILES}
     expected = {name for name in expected if "__pycache__" not in name}
     assert artifact - {"MANIFEST.json", "FILES.json"} == expected
-    assert {"playbooks/site.yml", "roles/kubo/tasks/main.yml", "plugins/modules/peer_state.py",
+    assert {"playbooks/site.yml", "roles/kubo/tasks/main.yml", "plugins/modules/peer_state_info.py",
             "meta/runtime.yml", "LICENSE", "requirements.yml"} <= artifact
     assert not any(name.startswith(("molecule/", "tests/", "testbed/", ".")) for name in artifact)

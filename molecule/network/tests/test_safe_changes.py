@@ -105,7 +105,7 @@ def test_an_exposed_rest_api_and_a_secret_with_a_trailing_newline(tmp_path, node
                        "cluster_api_password": "wrong", "validate_certs": False, "pins": False,
                        "wait": {"cluster_peers": 3}, "timeout": 300})
     start = time.monotonic()
-    wrong = subprocess.run(["ansible", "-i", INVENTORY, "n1", "-b", "-m", "pinfleet.ipfs.peer_state", "-a", args],
+    wrong = subprocess.run(["ansible", "-i", INVENTORY, "n1", "-b", "-m", "pinfleet.ipfs.peer_state_info", "-a", args],
                            capture_output=True, text=True, check=False)
     assert wrong.returncode != 0
     assert time.monotonic() - start < 60, "the wait ran on"

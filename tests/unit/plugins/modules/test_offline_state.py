@@ -1,10 +1,10 @@
-"""cluster_state and kubo_repo only touch a peer's files while its daemon is down."""
+"""cluster_backup and kubo_repo only touch a peer's files while its daemon is down."""
 
 import subprocess
 import sys
 
 import pytest
-from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_state, kubo_repo
+from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_backup, kubo_repo
 
 
 @pytest.fixture
@@ -28,14 +28,14 @@ def locked(tmp_path):
 
 def test_cluster_state_refuses_while_the_peer_runs(run_module, locked):
     path = locked("cluster.lock")
-    result = run_module(cluster_state.main, {"path": str(path), "state": "exported", "file": str(path / "x")})
+    result = run_module(cluster_backup.main, {"path": str(path), "state": "exported", "file": str(path / "x")})
     assert result["failed"] is True
     assert "stop it first" in result["msg"] and "offline" in result["msg"]
     assert not (path / "x").exists()
 
 
 def test_cluster_state_import_needs_a_dump(run_module, tmp_path):
-    result = run_module(cluster_state.main, {"path": str(tmp_path), "state": "imported", "file": str(tmp_path / "no")})
+    result = run_module(cluster_backup.main, {"path": str(tmp_path), "state": "imported", "file": str(tmp_path / "no")})
     assert result["failed"] is True and "give a dump made by state export" in result["msg"]
 
 
@@ -43,7 +43,7 @@ def test_only_the_newest_backups_are_kept(tmp_path):
     names = [f"cluster-state-2026010{i}T000000.ndjson" for i in range(1, 8)]
     for name in names:
         (tmp_path / name).write_text("{}\n")
-    cluster_state.prune(str(tmp_path), 3)
+    cluster_backup.prune(str(tmp_path), 3)
     assert sorted(p.name for p in tmp_path.iterdir()) == names[-3:]
 
 

@@ -1,14 +1,14 @@
 import json
 
 import pytest
-from ansible_collections.pinfleet.ipfs.plugins.modules import peer_identity
+from ansible_collections.pinfleet.ipfs.plugins.modules import peer_identity_info
 
 KEY = "CAESQprivate"
 
 
 @pytest.fixture
 def run(run_module):
-    return lambda path: run_module(peer_identity.main, {"path": str(path)})
+    return lambda path: run_module(peer_identity_info.main, {"path": str(path)})
 
 
 @pytest.mark.parametrize("content", [

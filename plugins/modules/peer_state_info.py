@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: peer_state
+module: peer_state_info
 short_description: Read, or wait for, the state of a kubo node and its ipfs-cluster peer
 description:
   - Reads what the upgrade sequence decides on, namely the installed and
@@ -105,14 +105,14 @@ attributes:
 
 EXAMPLES = r"""
 - name: Wait until the peer sees all three and every pin is pinned
-  pinfleet.ipfs.peer_state:
+  pinfleet.ipfs.peer_state_info:
     wait:
       cluster_peers: 3
       all_pinned: true
     timeout: 600
 
 - name: Read the state through a REST API on HTTPS, its certificate signed by a private CA
-  pinfleet.ipfs.peer_state:
+  pinfleet.ipfs.peer_state_info:
     cluster_api: https://ipfs1.example.org:9094
     cluster_api_user: admin
     cluster_api_password: "{{ vault_cluster_api_password }}"

@@ -3,7 +3,7 @@ import threading
 import time
 
 import pytest
-from ansible_collections.pinfleet.ipfs.plugins.modules import peer_state
+from ansible_collections.pinfleet.ipfs.plugins.modules import peer_state_info
 
 
 def state(cluster=None, kubo=None):
@@ -15,13 +15,13 @@ def state(cluster=None, kubo=None):
 def test_pin_statuses_are_counted_over_every_peer():
     pins = [{"peer_map": {"a": {"status": "pinned"}, "b": {"status": "pinning"}}},
             {"peer_map": {"a": {"status": "pinned"}, "b": {"status": "pin_error"}}}]
-    assert peer_state.summarise_pins(pins) == {"pinned": 2, "pinning": 1, "pin_error": 1}
+    assert peer_state_info.summarise_pins(pins) == {"pinned": 2, "pinning": 1, "pin_error": 1}
 
 
 def test_a_state_that_meets_every_condition_has_no_problem():
     wait = {"cluster_peers": 3, "kubo_peers": 2, "pin_count": 4, "all_pinned": True,
             "kubo_version": "v0.43.1", "cluster_version": "v1.1.6"}
-    assert peer_state.unmet(state(), wait) == []
+    assert peer_state_info.unmet(state(), wait) == []
 
 
 @pytest.mark.parametrize(
@@ -37,13 +37,13 @@ def test_a_state_that_meets_every_condition_has_no_problem():
     ],
 )
 def test_each_unmet_condition_is_named(changes, wait, expected):
-    assert peer_state.unmet(state(**changes), wait) == [expected]
+    assert peer_state_info.unmet(state(**changes), wait) == [expected]
 
 
 def test_daemons_that_do_not_answer_are_reported_down_and_a_wait_fails_naming_why(run_module, tmp_path):
     args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": "http://127.0.0.1:9", "kubo_path": str(tmp_path),
             "bin_dir": str(tmp_path), "wait": {"cluster_peers": 3}, "timeout": 1, "delay": 1}
-    result = run_module(peer_state.main, args)
+    result = run_module(peer_state_info.main, args)
     assert result["failed"] is True
     assert result["kubo"]["running"] is False and result["cluster"]["running"] is False
     assert result["msg"].startswith("After ") and "the cluster peer sees 0 peers, not 3" in result["msg"]
@@ -51,12 +51,12 @@ def test_daemons_that_do_not_answer_are_reported_down_and_a_wait_fails_naming_wh
 
 def test_peers_not_seen_are_named_by_id():
     wait = {"kubo_peer_ids": ["A", "B"], "cluster_peer_ids": ["C"]}
-    problems = peer_state.unmet(state(kubo={"peer_ids": ["A"]}, cluster={"peer_ids": ["C", "D"]}), wait)
+    problems = peer_state_info.unmet(state(kubo={"peer_ids": ["A"]}, cluster={"peer_ids": ["C", "D"]}), wait)
     assert problems == ["kubo is not connected to B"]
 
 
 def test_a_cluster_peer_without_its_ipfs_daemon_is_named():
-    problems = peer_state.unmet(state(cluster={"running": True, "ipfs_error": "connection refused"}),
+    problems = peer_state_info.unmet(state(cluster={"running": True, "ipfs_error": "connection refused"}),
                                 {"cluster_ipfs": True})
     assert problems == ["the cluster peer does not reach its IPFS daemon: connection refused"]
 
@@ -76,19 +76,19 @@ class FakeSystemd:
 
 def test_a_unit_that_exited_ends_the_wait_with_its_log():
     module = FakeSystemd({"LoadState": "loaded", "ActiveState": "failed", "NRestarts": "0"})
-    reason = peer_state.hopeless(module, state(), {"cluster": "ipfs-cluster.service"}, {"cluster": 0})
+    reason = peer_state_info.hopeless(module, state(), {"cluster": "ipfs-cluster.service"}, {"cluster": 0})
     assert reason.startswith("ipfs-cluster.service is failed") and "invalid byte: U+000A" in reason
 
 
 def test_a_unit_restarting_in_a_loop_ends_the_wait():
     module = FakeSystemd({"LoadState": "loaded", "ActiveState": "activating", "NRestarts": "5"})
-    assert "restarted 2 times" in peer_state.hopeless(module, state(), {"cluster": "ipfs-cluster.service"},
+    assert "restarted 2 times" in peer_state_info.hopeless(module, state(), {"cluster": "ipfs-cluster.service"},
                                                       {"cluster": 3})
 
 
 def test_a_daemon_on_its_way_up_is_waited_for():
     module = FakeSystemd({"LoadState": "loaded", "ActiveState": "active", "NRestarts": "1"})
-    assert peer_state.hopeless(module, state(), {"kubo": "ipfs.service"}, {"kubo": 0}) == ""
+    assert peer_state_info.hopeless(module, state(), {"kubo": "ipfs.service"}, {"kubo": 0}) == ""
 
 
 def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_module, tmp_path):
@@ -110,7 +110,7 @@ def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_
                 "kubo_path": str(tmp_path), "bin_dir": str(tmp_path), "pins": False,
                 "wait": {"cluster_peers": 3}, "timeout": 120, "delay": 1}
         start = time.monotonic()
-        result = run_module(peer_state.main, args)
+        result = run_module(peer_state_info.main, args)
     finally:
         server.shutdown()
     assert result["failed"] is True

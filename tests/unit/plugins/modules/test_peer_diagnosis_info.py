@@ -1,4 +1,4 @@
-from ansible_collections.pinfleet.ipfs.plugins.modules.peer_diagnosis import holder, listeners
+from ansible_collections.pinfleet.ipfs.plugins.modules.peer_diagnosis_info import holder, listeners
 
 SS = """LISTEN 0 4096 127.0.0.1:9094 0.0.0.0:* users:(("ipfs-cluster-se",pid=2046,fd=18))
 LISTEN 0 4096 0.0.0.0:4001 0.0.0.0:* users:(("ipfs",pid=1990,fd=9))

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: peer_diagnosis
+module: peer_diagnosis_info
 short_description: Gather the facts a diagnosis of a kubo and ipfs-cluster peer needs
 description:
   - Reads, and changes nothing - the daemons' states, which process holds
@@ -71,7 +71,7 @@ attributes:
 
 EXAMPLES = r"""
 - name: Examine the peer
-  pinfleet.ipfs.peer_diagnosis:
+  pinfleet.ipfs.peer_diagnosis_info:
     address: 10.0.0.11
     listen:
       - {port: 4001, what: IPFS swarm, unit: ipfs.service}

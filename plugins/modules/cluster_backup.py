@@ -7,16 +7,17 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: cluster_state
-short_description: Export, import or clean up a cluster peer's state while it is offline
+module: cluster_backup
+short_description: Back up a cluster peer's state to a file, or restore it, while the peer is offline
 description:
-  - Runs C(ipfs-cluster-service state export|import|cleanup) as the peer's
+  - Runs C(ipfs-cluster-service state export|import) as the peer's
     user. These take the peer's lock, so the daemon must be stopped first;
     the module refuses otherwise and says so.
   - C(exported) writes the pinset (one JSON pin per line) to O(file).
-  - C(imported) replaces the pinset with O(file), and C(cleaned) removes all
-    consensus data so the peer resyncs from the others. Both first export
-    the current state into O(backup_dir), keeping the newest O(keep) copies.
+  - C(imported) replaces the pinset with O(file), first exporting the current
+    state into O(backup_dir), keeping the newest O(keep) copies.
+  - It reads and writes the peer's files, not its running daemon; the state a
+    running peer serves is read by M(pinfleet.ipfs.peer_state_info).
 version_added: 0.3.0
 author: pinfleet developers (@pinfleet)
 options:
@@ -27,13 +28,13 @@ options:
   state:
     description: What to do.
     type: str
-    choices: [exported, imported, cleaned]
+    choices: [exported, imported]
     required: true
   file:
     description: The dump to write (C(exported)) or read (C(imported)).
     type: path
   backup_dir:
-    description: Where exports taken before an import or cleanup are kept.
+    description: Where exports taken before an import are kept.
     type: path
     default: /var/backups/pinfleet
   keep:
@@ -62,20 +63,20 @@ attributes:
 
 EXAMPLES = r"""
 - name: Export the pinset of the stopped peer
-  pinfleet.ipfs.cluster_state:
+  pinfleet.ipfs.cluster_backup:
     state: exported
     file: /var/backups/pinfleet/state-before-upgrade.ndjson
 """
 
 RETURN = r"""
 pins:
-  description: Pins in the dump written or read (0 after a cleanup).
+  description: Pins in the dump written or read.
   returned: success, not in check mode
   type: int
   sample: 12
 backup:
-  description: The export taken before an import or cleanup.
-  returned: when state is imported or cleaned, not in check mode
+  description: The export taken before an import.
+  returned: when state is imported, not in check mode
   type: str
   sample: /var/backups/pinfleet/cluster-state-20260101T000000.ndjson
 """
@@ -145,7 +146,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "default": "/var/lib/ipfs-cluster"},
-            "state": {"type": "str", "required": True, "choices": ["exported", "imported", "cleaned"]},
+            "state": {"type": "str", "required": True, "choices": ["exported", "imported"]},
             "file": {"type": "path"},
             "backup_dir": {"type": "path", "default": "/var/backups/pinfleet"},
             "keep": {"type": "int", "default": 5},
@@ -159,7 +160,7 @@ def main():
     lock = os.path.join(params["path"], "cluster.lock")
     if lock_held(lock):
         module.fail_json(msg=f"The cluster peer holds {lock}: stop it first (systemctl stop ipfs-cluster); "
-                             "the state can only be exported, imported or cleaned while it is offline.")
+                             "the state can only be exported or imported while it is offline.")
     if params["state"] == "imported" and not os.path.isfile(params["file"]):
         module.fail_json(msg=f"{params['file']} does not exist: give a dump made by state export")
     if module.check_mode:
@@ -169,11 +170,8 @@ def main():
     if params["state"] == "exported":
         module.exit_json(changed=True, pins=state.export(params["file"]))
     backup = state.backup()
-    if params["state"] == "imported":
-        state.import_(params["file"])
-        module.exit_json(changed=True, pins=count_pins(params["file"]), backup=backup)
-    state.run("cleanup", "-f")
-    module.exit_json(changed=True, pins=0, backup=backup)
+    state.import_(params["file"])
+    module.exit_json(changed=True, pins=count_pins(params["file"]), backup=backup)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: peer_identity
+module: peer_identity_info
 short_description: Read the peer ID of a kubo node or an ipfs-cluster peer
 description:
   - Reads the peer ID from kubo's C(config) (C(Identity.PeerID)) or from
@@ -35,7 +35,7 @@ attributes:
 
 EXAMPLES = r"""
 - name: Read the cluster peer ID
-  pinfleet.ipfs.peer_identity:
+  pinfleet.ipfs.peer_identity_info:
     path: /var/lib/ipfs-cluster/identity.json
   register: cluster_identity
 """
