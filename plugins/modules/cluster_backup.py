@@ -15,7 +15,8 @@ description:
     the module refuses otherwise and says so.
   - C(exported) writes the pinset (one JSON pin per line) to O(file).
   - C(imported) replaces the pinset with O(file), first exporting the current
-    state into O(backup_dir), keeping the newest O(keep) copies.
+    state into O(backup_dir), keeping the newest O(keep) copies; it then reads
+    the state back, and fails when a pin of O(file) is not in it.
   - It reads and writes the peer's files, not its running daemon; the state a
     running peer serves is read by M(pinfleet.ipfs.peer_state_info).
 version_added: 0.3.0
@@ -82,6 +83,7 @@ backup:
 """
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -94,6 +96,16 @@ from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import loc
 def count_pins(path: str) -> int:
     with open(path) as handle:
         return sum(1 for line in handle if line.strip())
+
+
+def cids(dump: str) -> set[str]:
+    """The CIDs of a state dump's pins (a CID is a string, or {"/": cid} in older dumps)."""
+    found = set()
+    for line in dump.splitlines():
+        if line.strip():
+            cid = json.loads(line).get("cid")
+            found.add(cid.get("/") if isinstance(cid, dict) else cid)
+    return found
 
 
 def prune(backup_dir: str, keep: int) -> None:
@@ -171,7 +183,16 @@ def main():
         module.exit_json(changed=True, pins=state.export(params["file"]))
     backup = state.backup()
     state.import_(params["file"])
-    module.exit_json(changed=True, pins=count_pins(params["file"]), backup=backup)
+    # What the store holds now, read back: ipfs-cluster-service reads a
+    # mistyped CID as another one, or merges it with one, without a word.
+    held = cids(state.run("export"))
+    with open(params["file"]) as handle:
+        missing = sorted(cids(handle.read()) - held)
+    if missing:
+        module.fail_json(msg=f"After the import of {params['file']}, the state lacks {len(missing)} of its pins "
+                             f"({', '.join(missing[:3])}): ipfs-cluster-service read them as other CIDs. "
+                             f"The state from before the import is in {backup}.", pins=len(held), backup=backup)
+    module.exit_json(changed=True, pins=len(held), backup=backup)
 
 
 if __name__ == "__main__":

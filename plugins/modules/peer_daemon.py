@@ -87,9 +87,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import journal, lock_held, port_open, unit_show
 
 
+def prop(module, unit: str, name: str) -> str:
+    """One property of the unit, as systemctl show gives it."""
+    return unit_show(module, unit, name).get(name, "").strip()
+
+
 def down_problems(module, unit, ports, lock) -> list[str]:
     problems = []
-    pid = module.run_command(["systemctl", "show", "-p", "MainPID", "--value", unit])[1].strip()
+    pid = prop(module, unit, "MainPID")
     if pid not in ("", "0"):
         problems.append(f"its process {pid} is still there")
     problems += [f"port {port} still accepts connections" for port in ports if port_open(port)]
@@ -111,7 +116,7 @@ def restarts(module, unit) -> int | None:
 
 
 def up_problems(module, unit, ports) -> list[str]:
-    state = module.run_command(["systemctl", "is-active", unit])[1].strip()
+    state = prop(module, unit, "ActiveState")
     problems = [] if state == "active" else [f"the unit is {state}"]
     return problems + [f"port {port} does not accept connections" for port in ports if not port_open(port)]
 
@@ -131,13 +136,12 @@ def main():
     verb = {"stopped": "stop", "started": "start", "restarted": "restart"}[state]
     # A unit that keeps failing to start sits in "activating" between its
     # restarts: it is not down until systemd is told to stop it.
-    now = module.run_command(["systemctl", "show", "-p", "ActiveState", "--value", unit])[1].strip()
+    now = prop(module, unit, "ActiveState")
     was_active = now == "active"
     changed = {"stopped": now not in ("inactive", "failed"), "started": now != "active", "restarted": True}[state]
     if module.check_mode:
         module.exit_json(changed=changed, was_active=was_active, at=time.time())
-    if state == "restarted" and module.run_command(
-            ["systemctl", "show", "-p", "NeedDaemonReload", "--value", unit])[1].strip() == "yes":
+    if state == "restarted" and prop(module, unit, "NeedDaemonReload") == "yes":
         module.run_command(["systemctl", "daemon-reload"], check_rc=True)
     failed_first = False
     if changed and module.run_command(["systemctl", verb, unit])[0] != 0:

@@ -57,7 +57,7 @@ def test_peers_not_seen_are_named_by_id():
 
 def test_a_cluster_peer_without_its_ipfs_daemon_is_named():
     problems = peer_state_info.unmet(state(cluster={"running": True, "ipfs_error": "connection refused"}),
-                                {"cluster_ipfs": True})
+                                     {"cluster_ipfs": True})
     assert problems == ["the cluster peer does not reach its IPFS daemon: connection refused"]
 
 
@@ -83,7 +83,7 @@ def test_a_unit_that_exited_ends_the_wait_with_its_log():
 def test_a_unit_restarting_in_a_loop_ends_the_wait():
     module = FakeSystemd({"LoadState": "loaded", "ActiveState": "activating", "NRestarts": "5"})
     assert "restarted 2 times" in peer_state_info.hopeless(module, state(), {"cluster": "ipfs-cluster.service"},
-                                                      {"cluster": 3})
+                                                           {"cluster": 3})
 
 
 def test_a_daemon_on_its_way_up_is_waited_for():
