@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
@@ -42,3 +43,23 @@ def test_no_file_reads_another_roles_private_names(path):
 def test_the_check_finds_a_foreign_name():
     text = "when: __kubo_preflight_passed and _cluster_api_url"
     assert [m.group(1) for m in PRIVATE.finditer(text)] == ["kubo", "cluster"]
+
+
+def entry_points() -> set[tuple[str, str]]:
+    """(role, entry point) of every include_role in the roles, playbooks and scenarios."""
+    found = set()
+    for path in SOURCES:
+        if path.suffix != ".yml":
+            continue
+        for match in re.finditer(r"name: pinfleet\.ipfs\.(\w+)\n(\s+tasks_from: (\w+))?", path.read_text()):
+            found.add((match.group(1), match.group(3) or "main"))
+    return found
+
+
+def test_every_entry_point_used_has_an_argument_spec():
+    used = entry_points()
+    assert ("kubo", "identity") in used and ("daemon", "restart") in used
+    missing = sorted(f"{role}:{entry}" for role, entry in used
+                     if entry not in yaml.safe_load((ROOT / "roles" / role / "meta/argument_specs.yml").read_text())
+                     ["argument_specs"])
+    assert not missing, f"entry points without an argument spec: {', '.join(missing)}"
