@@ -46,14 +46,10 @@ options:
     default: [Identity, Datastore]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.attributes
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -43,14 +43,7 @@ options:
     default: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
+  - pinfleet.ipfs.attributes
 """
 
 EXAMPLES = r"""

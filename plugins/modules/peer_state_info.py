@@ -92,15 +92,8 @@ options:
     default: 2
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.attributes
   - pinfleet.ipfs.rest_api
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -34,15 +34,8 @@ options:
     default: 60
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.attributes
   - pinfleet.ipfs.rest_api
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

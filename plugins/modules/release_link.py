@@ -42,14 +42,10 @@ options:
     default: /usr/local/bin
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - pinfleet.ipfs.attributes
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
