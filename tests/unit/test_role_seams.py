@@ -58,7 +58,7 @@ def entry_points() -> set[tuple[str, str]]:
 
 def test_every_entry_point_used_has_an_argument_spec():
     used = entry_points()
-    assert ("kubo", "identity") in used and ("daemon", "restart") in used
+    assert ("kubo", "identity") in used and ("daemon", "account") in used
     missing = sorted(f"{role}:{entry}" for role, entry in used
                      if entry not in yaml.safe_load((ROOT / "roles" / role / "meta/argument_specs.yml").read_text())
                      ["argument_specs"])
