@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
 
 import pytest
 from pinfleet_hosts import address, ipfs, peer_id, reachable
@@ -88,17 +89,21 @@ ipfs init --empty-repo --profile=autoconf-off,randomports >/dev/null
 ipfs config --json Routing.Type '"none"'
 ipfs config --json AutoTLS.Enabled false
 ipfs config --json Addresses.API '"/ip4/127.0.0.1/tcp/5101"'
+ipfs config --json Addresses.Gateway '"/ip4/127.0.0.1/tcp/8180"'
 ipfs config --json Swarm.Transports.Network.QUIC false
 ipfs daemon >/dev/null 2>&1 &
 trap 'kill $!; rm -rf $IPFS_PATH' EXIT
-for i in $(seq 60); do ipfs id >/dev/null 2>&1 && break; sleep 0.5; done
+# Up once it wrote the address of its API (an offline command meanwhile would take the lock of the repo).
+for i in $(seq 60); do [ -e "$IPFS_PATH/api" ] && break; sleep 0.5; done
 echo connecting
 ipfs --timeout=10s swarm connect /ip4/{address(nodes[first])}/tcp/4001/p2p/{ids[first]}
 """
-    result = outsider.run(f"runuser -u ipfs -- bash -c {json.dumps(script)}")
-    # It got as far as the connect, which failed: a keyless node cannot join.
+    # Quoted whole: the shell that runs runuser must expand none of it.
+    result = outsider.run(f"runuser -u ipfs -- bash -c {shlex.quote(script)}")
+    # Its daemon ran and dialled, and the dial failed: a keyless node cannot join.
     assert "connecting" in result.stdout, result.stderr
     assert result.rc != 0 and "success" not in result.stdout, result.stdout
+    assert f"connect {ids[first]} failure" in result.stderr and "online mode" not in result.stderr, result.stderr
 
 
 def test_node_forced_private_without_key_refuses_to_start(outsider):
