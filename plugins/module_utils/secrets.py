@@ -88,9 +88,15 @@ def digest(text: str) -> str:
 
 def swarm_key_digest(key) -> str:
     """The digest of a swarm key as the hosts hold it; of the raw text when it is not a valid key."""
-    return digest(swarm_key_text(key) if not swarm_key_problem(key) else str(key or ""))
+    try:
+        return digest(swarm_key_text(key))
+    except ValueError:
+        return digest(str(key or ""))
 
 
 def cluster_secret_digest(secret) -> str:
     """The digest of a cluster secret as service.json holds it; of the raw text when it is not a valid secret."""
-    return digest(cluster_secret_text(secret) if not cluster_secret_problem(secret) else str(secret or ""))
+    try:
+        return digest(cluster_secret_text(secret))
+    except ValueError:
+        return digest(str(secret or ""))
