@@ -6,4 +6,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 "$PINFLEET_ROOT/testbed/setup.sh"
+PINFLEET_IMAGE=$(image_name 12)
+export PINFLEET_IMAGE
 exec python3 "$PINFLEET_ROOT/testbed/bench_scale.py"

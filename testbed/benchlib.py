@@ -74,7 +74,7 @@ def address(host: str) -> str:
 
 def fresh_hosts(names: list[str]) -> dict[str, str]:
     """New containers booting systemd, which let the benchmark's key in over SSH, by name: their addresses."""
-    image = (CACHE / "image").read_text().strip()
+    image = os.environ["PINFLEET_IMAGE"]
     for h in names:
         sh("podman", "rm", "-f", f"pinfleet-{h}", check=False)
         sh("podman", "run", "-d", "--name", f"pinfleet-{h}", "--hostname", h, "--network",

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Builds the Debian 12 host image that boots systemd, once per recipe:
-# the tag is a digest of this file, so editing it builds a new image.
+# Builds a Debian host image that boots systemd, once per recipe and release:
+# usage: testbed/image.sh 12|13 (bookworm or trixie), prints the image's name.
+# The tag is the release and a digest of this file, so editing it builds anew.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-image="localhost/pinfleet-debian:$(image_tag)"
+release=${1:?usage: testbed/image.sh 12|13}
+case $release in
+  12) suite=bookworm ;;
+  13) suite=trixie ;;
+  *) die "no Debian release $release here: build 12 (bookworm) or 13 (trixie)" ;;
+esac
+image=$(image_name "$release")
 if podman image exists "$image"; then
   echo "$image"
   exit 0
 fi
-log "building host image $image (debootstrap, about a minute)"
+log "building host image $image (debootstrap $suite, a minute or two)"
 root=$(mktemp -d "$PINFLEET_CACHE/rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+build_log="$PINFLEET_CACHE/debootstrap-$suite.log"
 debootstrap --variant=minbase \
   --include=systemd,systemd-sysv,python3,dbus,iproute2,procps,sudo,ca-certificates,nftables,openssh-server \
-  bookworm "$root" >"$PINFLEET_CACHE/debootstrap.log" 2>&1 \
-  || die "debootstrap failed, see $PINFLEET_CACHE/debootstrap.log"
+  "$suite" "$root" >"$build_log" 2>&1 \
+  || die "debootstrap $suite failed, see $build_log"
 # ufw and firewalld are installed but off, as on a host that does not use
 # them; the scenarios turn one on where they test it. (Through apt: polkitd,
 # which firewalld needs, does not configure inside debootstrap.)
@@ -24,7 +32,7 @@ chmod +x "$root/usr/sbin/policy-rc.d"
 {
   chroot "$root" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends ufw firewalld
-} >>"$PINFLEET_CACHE/debootstrap.log" 2>&1 || die "installing ufw and firewalld failed, see $PINFLEET_CACHE/debootstrap.log"
+} >>"$build_log" 2>&1 || die "installing ufw and firewalld failed, see $build_log"
 rm -f "$root/usr/sbin/policy-rc.d" "$root"/etc/systemd/system/*.wants/firewalld.service \
   "$root/etc/systemd/system/dbus-org.fedoraproject.FirewallD1.service"
 # Units that make no sense in a container and slow every boot.

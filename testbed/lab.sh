@@ -10,7 +10,7 @@ ipfs() { podman exec -i "pinfleet-$1" runuser -u ipfs -- env IPFS_PATH=/var/lib/
 up() {
   "$PINFLEET_ROOT/testbed/setup.sh"
   local image h
-  image=$(cat "$PINFLEET_CACHE/image")
+  image=$(image_name 12)
   for h in "${hosts[@]}"; do
     if [ "$(podman inspect -f '{{.State.Running}}' "pinfleet-$h" 2>/dev/null)" != true ]; then
       podman rm -f "pinfleet-$h" >/dev/null 2>&1 || true

@@ -31,7 +31,8 @@ version() {
   sed -n "s/^$1: *//p" "$PINFLEET_ROOT/testbed/versions.yml"
 }
 
-# image_tag: the host image's tag, a digest of the recipe that builds it.
-image_tag() {
-  sha256sum <"$PINFLEET_ROOT/testbed/image.sh" | cut -c1-12
+# image_name <release>: the Debian <release> host image, tagged by the
+# release and a digest of the recipe that builds it (testbed/image.sh).
+image_name() {
+  echo "localhost/pinfleet-debian:$1-$(sha256sum <"$PINFLEET_ROOT/testbed/image.sh" | cut -c1-12)"
 }

@@ -3,7 +3,9 @@
 # Debian packages, the Python tools, the host image, the release mirror,
 # the container network and the firewall that confines it.
 #
-# PINFLEET_DISTS=all also fetches the older release pair for upgrade tests.
+# PINFLEET_DISTS=all also fetches the older release pair for upgrade tests;
+# PINFLEET_RELEASES names the Debian releases to build host images of
+# (default 12; the tests use "12 13").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -60,10 +62,16 @@ fi
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet"
 ln -sfn "$PINFLEET_ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet/ipfs"
 
-image=$("$PINFLEET_ROOT/testbed/image.sh")
-echo "$image" >"$PINFLEET_CACHE/image"
-
+# The host images build while the release archives do: debootstrap mostly
+# waits on the package mirror, the Go builds on the processors.
+image_pids=()
+for release in ${PINFLEET_RELEASES:-12}; do
+  "$PINFLEET_ROOT/testbed/image.sh" "$release" >/dev/null &
+  image_pids+=($!)
+done
 "$PINFLEET_ROOT/testbed/dist.sh" "${PINFLEET_DISTS:-new}"
+for pid in "${image_pids[@]}"; do wait "$pid" || die "a host image failed to build (above)"; done
+image=$(image_name 12)
 
 # Every host's systemd takes inotify instances, all of them root's: the
 # default of 128 runs out at about 20 hosts, and the next one's systemd exits with

@@ -3,18 +3,25 @@
 # systemd hosts with real binaries.  usage: testbed/test.sh [scenario...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# The upgrade scenario also needs the older release pair.
-PINFLEET_DISTS=${PINFLEET_DISTS:-all} "$PINFLEET_ROOT/testbed/setup.sh"
+# The upgrade scenarios also need the older release pair; the scenarios run
+# Debian 12 and Debian 13 hosts.
+PINFLEET_DISTS=${PINFLEET_DISTS:-all} PINFLEET_RELEASES="12 13" "$PINFLEET_ROOT/testbed/setup.sh"
 
-PINFLEET_IMAGE=$(cat "$PINFLEET_CACHE/image")
+PINFLEET_IMAGE_DEBIAN12=$(image_name 12)
+PINFLEET_IMAGE_DEBIAN13=$(image_name 13)
 PINFLEET_KUBO_VERSION=$(version pinfleet_test_kubo_version)
 PINFLEET_CLUSTER_VERSION=$(version pinfleet_test_cluster_version)
 PINFLEET_KUBO_OLD_VERSION=$(version pinfleet_test_kubo_old_version)
 PINFLEET_CLUSTER_OLD_VERSION=$(version pinfleet_test_cluster_old_version)
-export PINFLEET_IMAGE PINFLEET_KUBO_VERSION PINFLEET_CLUSTER_VERSION PINFLEET_KUBO_OLD_VERSION PINFLEET_CLUSTER_OLD_VERSION
+export PINFLEET_IMAGE_DEBIAN12 PINFLEET_IMAGE_DEBIAN13 PINFLEET_KUBO_VERSION PINFLEET_CLUSTER_VERSION PINFLEET_KUBO_OLD_VERSION PINFLEET_CLUSTER_OLD_VERSION
 cd "$PINFLEET_ROOT"
 
-if [ $# -eq 0 ]; then
+mkdir -p "$PINFLEET_CACHE/logs"
+
+# checks: lint, unit tests, ansible-test, the execution environment's build
+# context. They keep the processors busy while the scenarios mostly wait on
+# daemons, so they run beside the scenarios, their output in their own log.
+checks() {
   log "lint"
   yamllint -s .
   ruff check plugins tests molecule testbed
@@ -28,12 +35,18 @@ if [ $# -eq 0 ]; then
   ee=$(mktemp -d)
   ansible-builder create -f execution-environment.yml -c "$ee" >/dev/null
   rm -rf "$ee"
+}
+checks_pid=""
+if [ $# -eq 0 ]; then
+  checks_log="$PINFLEET_CACHE/logs/checks.log"
+  log "lint, unit tests, ansible-test (log: $checks_log)"
+  (set -e; checks) >"$checks_log" 2>&1 &
+  checks_pid=$!
   for scenario_file in molecule/*/molecule.yml; do
     scenario_dir=${scenario_file%/molecule.yml}
     set -- "$@" "${scenario_dir#molecule/}"
   done
 fi
-mkdir -p "$PINFLEET_CACHE/logs"
 
 # scenario <name>: run one molecule scenario, its output in its own log; on a
 # failure, show its failing tasks, where a truncated output still shows them.
@@ -69,5 +82,14 @@ for lane in "${lanes[@]}"; do
 done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-[ "$failed" = 0 ] || die "scenarios failed (above: their failing tasks)"
+if [ -n "$checks_pid" ]; then
+  if wait "$checks_pid"; then
+    log "lint, unit tests and ansible-test passed"
+  else
+    log "lint, unit tests or ansible-test failed; the end of $checks_log:"
+    tail -40 "$checks_log" >&2
+    failed=1
+  fi
+fi
+[ "$failed" = 0 ] || die "the suite failed (above: what failed)"
 log "the whole suite passed"

@@ -49,7 +49,7 @@ def inventory_groups() -> dict[str, list[str]]:
 def inventory_with(name: str, **groups: list[str]) -> str:
     """An inventory of the scenario's hosts laid out in other groups, as an operator edits theirs.
 
-    It keeps molecule's connection settings and group_vars; returns its folder, for ansible-playbook -i.
+    It keeps molecule's connection settings, group_vars and host_vars; returns its folder, for ansible-playbook -i.
     """
     molecule = Path(INVENTORY)
     hosts = yaml.safe_load(molecule.read_text())["all"]["hosts"]
@@ -58,13 +58,20 @@ def inventory_with(name: str, **groups: list[str]) -> str:
     children = {group: {"hosts": dict.fromkeys(members)} for group, members in groups.items()}
     layout = {"all": {"hosts": hosts, "children": children}}
     (folder / "hosts.yml").write_text(yaml.safe_dump(layout))
-    if not (folder / "group_vars").exists():
-        (folder / "group_vars").symlink_to(molecule.parent / "group_vars")
+    for vars_dir in ("group_vars", "host_vars"):
+        if not (folder / vars_dir).exists() and (molecule.parent / vars_dir).exists():
+            (folder / vars_dir).symlink_to(molecule.parent / vars_dir)
     return str(folder)
 
 
+def connection(name: str) -> dict[str, str]:
+    """How Ansible reaches a scenario host: molecule's settings for it (SSH) and its address."""
+    data = yaml.safe_load(Path(INVENTORY).read_text())["all"]["hosts"][name]
+    return {**data, "ansible_host": address(host(name))}
+
+
 def host(name: str):
-    """A scenario host, reached with podman exec (the hosts are podman containers)."""
+    """A scenario host, reached with podman exec for the checks (the hosts are podman containers)."""
     return testinfra.get_host(f"podman://{name}")
 
 

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 import yaml
-from pinfleet_hosts import failures, fingerprint, inventory_groups, playbook
+from pinfleet_hosts import connection, failures, fingerprint, inventory_groups, playbook
 
 STORAGE = inventory_groups()["storage"]
 KEY_HEX = secrets.token_hex(32)
@@ -68,7 +68,7 @@ def test_missing_swarm_key(tmp_path, storage):
     """An inventory without kubo_swarm_key at all."""
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"storage": {"hosts": {
-        name: {"ansible_connection": "containers.podman.podman"} for name in STORAGE}}}))
+        name: connection(name) for name in STORAGE}}}))
     before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": os.environ["PINFLEET_MIRROR_URL"], "kubo_version": VERSION},
                       inventory=str(inventory))

@@ -1,9 +1,16 @@
-"""Hosts that already run ufw (n2) or firewalld (n3): the peers are let in there too, nobody else."""
+"""Storage nodes that already run ufw (group ufw) or firewalld (group firewalld).
+
+The peers are let in there too, nobody else; the scenarios whose hosts run
+them (molecule/shared/host_firewalls.yml) import these checks.
+"""
 
 from __future__ import annotations
 
 import pytest
-from pinfleet_hosts import address, reachable
+from pinfleet_hosts import address, inventory_groups, reachable
+
+UFW = inventory_groups().get("ufw", [])
+FIREWALLD = inventory_groups().get("firewalld", [])
 
 
 @pytest.fixture(scope="module")
@@ -11,27 +18,30 @@ def peers(nodes):
     return sorted(address(node) for node in nodes.values())
 
 
-def test_ufw_denies_by_default_and_lets_each_peer_in_and_no_former_peer(nodes, peers):
-    out = nodes["n2"].check_output("ufw status verbose")
+@pytest.mark.parametrize("name", UFW)
+def test_ufw_denies_by_default_and_lets_each_peer_in_and_no_former_peer(nodes, peers, name):
+    out = nodes[name].check_output("ufw status verbose")
     assert "Status: active" in out
     assert "deny (incoming)" in out
     for peer in peers:
         assert any(peer in line and "4001,9096/tcp" in line and "ALLOW IN" in line for line in out.splitlines()), out
-    # The former peer's opening (from prepare.yml) was closed; the operator's own rule kept.
+    # The former peer's opening (from host_firewalls.yml) was closed; the operator's own rule kept.
     assert "10.89.0.250" not in out, out
-    assert any("10.89.0.251" in line and "22/tcp" in line for line in out.splitlines()), out
+    assert any(line.split()[:4] == ["22/tcp", "ALLOW", "IN", "10.89.0.1"] for line in out.splitlines()), out
 
 
-def test_firewalld_lets_each_peer_in_and_no_former_peer(nodes, peers):
-    rules = nodes["n3"].check_output("firewall-cmd --list-rich-rules")
+@pytest.mark.parametrize("name", FIREWALLD)
+def test_firewalld_lets_each_peer_in_and_no_former_peer(nodes, peers, name):
+    rules = nodes[name].check_output("firewall-cmd --list-rich-rules")
     for peer in peers:
         for port in (4001, 9096):
             assert f'source address="{peer}" port port="{port}" protocol="tcp" accept' in rules, rules
     assert "10.89.0.250" not in rules, rules
-    assert 'source address="10.89.0.251" port port="22"' in rules, rules
+    assert 'source address="10.89.0.1" port port="22"' in rules, rules
 
 
-@pytest.mark.parametrize(("name", "reload"), [("n2", "ufw reload"), ("n3", "firewall-cmd --reload")])
+@pytest.mark.parametrize(("name", "reload"), [(name, "ufw reload") for name in UFW]
+                         + [(name, "firewall-cmd --reload") for name in FIREWALLD])
 def test_a_host_firewall_reload_keeps_the_peers_connected(nodes, name, reload):
     """Reloading ufw or firewalld neither drops pinfleet's table nor cuts the peers off (new connections)."""
     node = nodes[name]
