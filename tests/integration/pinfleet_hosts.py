@@ -1,8 +1,8 @@
 """Helpers for the molecule scenarios' testinfra checks.
 
 The scenarios run real kubo (and ipfs-cluster) daemons on podman hosts; these
-helpers reach them through molecule's inventory and run the collection's
-playbooks again with other inputs.
+helpers reach them over SSH through molecule's inventory, as the playbooks do,
+and run the collection's playbooks again with other inputs.
 """
 
 from __future__ import annotations
@@ -65,14 +65,22 @@ def inventory_with(name: str, **groups: list[str]) -> str:
 
 
 def connection(name: str) -> dict[str, str]:
-    """How Ansible reaches a scenario host: molecule's settings for it (SSH) and its address."""
-    data = yaml.safe_load(Path(INVENTORY).read_text())["all"]["hosts"][name]
-    return {**data, "ansible_host": address(host(name))}
+    """How Ansible reaches a scenario host: molecule's settings for it (SSH) and its address (in host_vars)."""
+    inventory = Path(INVENTORY)
+    settings = yaml.safe_load(inventory.read_text())["all"]["hosts"][name]
+    address = yaml.safe_load((inventory.parent / "host_vars" / name).read_text())["ansible_host"]
+    return {**settings, "ansible_host": address}
 
 
 def host(name: str):
-    """A scenario host, reached with podman exec for the checks (the hosts are podman containers)."""
-    return testinfra.get_host(f"podman://{name}")
+    """A scenario host, reached over SSH as the playbooks reach it, one connection kept open per host."""
+    settings = connection(name)
+    return testinfra.get_host(
+        f"ssh://{settings['ansible_user']}@{settings['ansible_host']}",
+        ssh_identity_file=settings["ansible_ssh_private_key_file"],
+        ssh_extra_args=settings["ansible_ssh_common_args"]
+        + " -o ControlMaster=auto -o ControlPersist=60s -o ControlPath=/tmp/pinfleet-checks-%C",
+    )
 
 
 @pytest.fixture(scope="session")
