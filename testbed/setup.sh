@@ -4,8 +4,8 @@
 # the container network and the firewall that confines it.
 #
 # PINFLEET_DISTS=all also fetches the older release pair for upgrade tests;
-# PINFLEET_RELEASES names the Debian releases to build host images of
-# (default 12; the tests use "12 13").
+# PINFLEET_RELEASES names the Debian releases to build host images of beside
+# 12 (the tests use "12 13").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -65,7 +65,9 @@ ln -sfn "$PINFLEET_ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/pinfleet
 # The host images build while the release archives do: debootstrap mostly
 # waits on the package mirror, the Go builds on the processors.
 image_pids=()
-for release in ${PINFLEET_RELEASES:-12}; do
+# Debian 12's always: the lab and the release mirror run on it.
+# shellcheck disable=SC2086
+for release in $(printf '%s\n' 12 ${PINFLEET_RELEASES:-} | sort -u); do
   "$PINFLEET_ROOT/testbed/image.sh" "$release" >/dev/null &
   image_pids+=($!)
 done
