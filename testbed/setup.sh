@@ -45,7 +45,7 @@ if [ ! -e "$ANSIBLE_COLLECTIONS_PATH/.complete-$bundle" ]; then
   log "taking the collections from ansible $bundle"
   rm -rf "$ANSIBLE_COLLECTIONS_PATH" "$PINFLEET_CACHE/wheels"
   pip download -q --no-deps --only-binary :all: -d "$PINFLEET_CACHE/wheels" "ansible==$bundle"
-  python3 "$PINFLEET_ROOT/testbed/collections.py" "$PINFLEET_CACHE/wheels/ansible-$bundle-py3-none-any.whl" \
+  python3 "$PINFLEET_ROOT/testbed/bundled_collections.py" "$PINFLEET_CACHE/wheels/ansible-$bundle-py3-none-any.whl" \
     "$ANSIBLE_COLLECTIONS_PATH" "$PINFLEET_ROOT/requirements.yml" "$PINFLEET_ROOT/testbed/requirements.yml"
   for r in "$PINFLEET_ROOT/requirements.yml" "$PINFLEET_ROOT/testbed/requirements.yml"; do
     ansible-galaxy collection install --offline -r "$r" -p "$ANSIBLE_COLLECTIONS_PATH" >/dev/null

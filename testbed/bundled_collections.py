@@ -1,6 +1,6 @@
 """Installs collections from the ansible package's wheel.
 
-usage: collections.py WHEEL COLLECTIONS_PATH REQUIREMENTS_YML...
+usage: bundled_collections.py WHEEL COLLECTIONS_PATH REQUIREMENTS_YML...
 
 The wheel carries each collection as installed (MANIFEST.json, FILES.json),
 so its folder is copied as it is to COLLECTIONS_PATH/ansible_collections/.
