@@ -36,8 +36,8 @@ def inventory(name: str, groups: dict[str, list[str]], **settings) -> Path:
     """An inventory like inventories/lab for the hosts in the given groups, keys made on first use.
 
     The hosts are reached over SSH with pipelining, as an operator's controller
-    reaches its servers: podman exec, which the lab and the tests use, starts
-    several processes per task, and the benchmark would measure those.
+    reaches its servers (the test scenarios do too): podman exec, which the lab
+    uses, starts several processes per task, and the benchmark would measure those.
     """
     WORK.mkdir(parents=True, exist_ok=True)
     keys = f"lookup('ansible.builtin.password', '{WORK}/{{}}', chars=['0123456789abcdef'], length=64)"

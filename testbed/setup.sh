@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares this machine for the lab and the tests, idempotently:
-# Debian packages, the Python tools, the host image, the release mirror,
+# Debian packages, the Python tools, the host images, the release mirror,
 # the container network and the firewall that confines it.
 #
 # PINFLEET_DISTS=all also fetches the older release pair for upgrade tests;
@@ -52,8 +52,9 @@ if [ ! -e "$ANSIBLE_COLLECTIONS_PATH/.complete-$bundle" ]; then
   done
   touch "$ANSIBLE_COLLECTIONS_PATH/.complete-$bundle"
 fi
-# The controller's SSH key, for the scenario that reaches its hosts as an
-# operator's controller does (molecule/composite).
+# The controller's SSH key: the scenarios' hosts let it in (mounted as root's
+# authorized_keys) and are reached over SSH, as an operator's controller
+# reaches servers.
 if [ ! -e "$PINFLEET_CACHE/ssh/id_ed25519" ]; then
   mkdir -p "$PINFLEET_CACHE/ssh"
   chmod 0700 "$PINFLEET_CACHE/ssh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, unit tests, then the molecule scenarios on real
-# systemd hosts with real binaries.  usage: testbed/test.sh [scenario...]
+# The whole test suite: lint, unit tests and ansible-test beside the molecule
+# scenarios on real systemd hosts with real binaries.
+# usage: testbed/test.sh [scenario...] (with names: those scenarios only)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # The upgrade scenarios also need the older release pair; the scenarios run
@@ -40,7 +41,8 @@ checks_pid=""
 if [ $# -eq 0 ]; then
   checks_log="$PINFLEET_CACHE/logs/checks.log"
   log "lint, unit tests, ansible-test (log: $checks_log)"
-  (set -e; checks) >"$checks_log" 2>&1 &
+  # Niced: the scenarios, whose checks time the daemons, come first.
+  (renice -n 10 -p "$BASHPID" >/dev/null; set -e; checks) >"$checks_log" 2>&1 &
   checks_pid=$!
   for scenario_file in molecule/*/molecule.yml; do
     scenario_dir=${scenario_file%/molecule.yml}
@@ -66,8 +68,10 @@ scenario() {
 # work, by the durations of the last runs here, else by those measured on a
 # 2-core machine (testbed/scenario-seconds), else 10 minutes.
 seconds() {
-  cat "$PINFLEET_CACHE/logs/$1.seconds" 2>/dev/null ||
-    sed -n "s/^$1 //p" "$PINFLEET_ROOT/testbed/scenario-seconds" | grep . || echo 600
+  local n=""
+  read -r n 2>/dev/null <"$PINFLEET_CACHE/logs/$1.seconds" || true
+  [[ $n =~ ^[0-9]+$ ]] || n=$(sed -n "s/^$1 \([0-9]*\)$/\1/p" "$PINFLEET_ROOT/testbed/scenario-seconds")
+  echo "${n:-600}"
 }
 lanes=("" "")
 load=(0 0)

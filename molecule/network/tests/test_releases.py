@@ -16,7 +16,9 @@ def release(node) -> str:
 def exposure(node, unit: str) -> float:
     """systemd-analyze's overall exposure of a unit (0 is the best, 10 the worst)."""
     out = node.check_output(f"systemd-analyze security --no-pager {unit}")
-    return float(re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out).group(1))
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
+    assert found, out
+    return float(found.group(1))
 
 
 def test_the_network_mixes_debian_12_and_13(nodes):
