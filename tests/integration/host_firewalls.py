@@ -1,16 +1,20 @@
 """Storage nodes that already run ufw (group ufw) or firewalld (group firewalld).
 
-The peers are let in there too, nobody else; the scenarios whose hosts run
-them (molecule/shared/host_firewalls.yml) import these checks.
+The peers are let in there too, nobody else. The scenarios whose hosts run
+them (molecule/shared/host_firewalls.yml) run these checks too: their
+molecule.yml names this file in verifier.additional_files_or_dirs.
 """
 
 from __future__ import annotations
 
 import pytest
-from pinfleet_hosts import address, inventory_groups, reachable
+from pinfleet_hosts import address, inventory_groups, nodes, reachable
 
 UFW = inventory_groups().get("ufw", [])
 FIREWALLD = inventory_groups().get("firewalld", [])
+
+# The scenario's fixture, for pytest to find here (this file is outside the scenario's tests folder).
+__all__ = ["nodes"]
 
 
 @pytest.fixture(scope="module")
