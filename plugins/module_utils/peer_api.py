@@ -54,7 +54,9 @@ class PeerApi:
             user, password = config_credentials(self.p["cluster_config"]) or (None, None)
             self.p.update(cluster_api_user=user, cluster_api_password=password)
 
-    def request(self, url: str, method: str = "GET", auth: bool = False, timeout: float = 30) -> str:
+    def request(self, url: str, method: str = "GET", auth: bool = False, timeout: float = 30,
+                body: dict | None = None) -> str:
+        """The answer's text; body, when given, is sent as JSON."""
         user = self.p["cluster_api_user"] if auth else None
         # The CA file matters to an HTTPS URL whose certificate is checked, and is read for no other.
         ca_path = self.p.get("ca_path") if self.p["validate_certs"] and url.lower().startswith("https:") else None
@@ -64,6 +66,8 @@ class PeerApi:
             url,
             method=method,
             timeout=timeout,
+            data=json.dumps(body) if body is not None else None,
+            headers={"Content-Type": "application/json"} if body is not None else None,
             validate_certs=self.p["validate_certs"],
             ca_path=ca_path,
             url_username=user or None,
@@ -75,9 +79,9 @@ class PeerApi:
         ) as response:
             return response.read().decode()
 
-    def rest(self, path: str, method: str = "GET", timeout: float = 30) -> str:
+    def rest(self, path: str, method: str = "GET", timeout: float = 30, body: dict | None = None) -> str:
         """Call the cluster REST API at path (/id, /peers, ...)."""
-        return self.request(self.p["cluster_api"].rstrip("/") + path, method, auth=True, timeout=timeout)
+        return self.request(self.p["cluster_api"].rstrip("/") + path, method, auth=True, timeout=timeout, body=body)
 
 
 def ndjson(text: str) -> list[dict]:

@@ -130,6 +130,13 @@ def fingerprint(node) -> dict[str, str]:
     }
 
 
+def starts(node) -> dict[str, str]:
+    """When each daemon's process last started, by unit (systemd's monotonic clock): a restart changes it."""
+    units = ("ipfs", "ipfs-cluster")
+    out = node.check_output("systemctl show -p ExecMainStartTimestampMonotonic --value " + " ".join(units))
+    return dict(zip(units, out.split(), strict=True))
+
+
 def playbook(playbook: str, *args: str, inventory: str | None = None) -> subprocess.CompletedProcess:
     """Run a playbook of the collection against the scenario's hosts."""
     return subprocess.run(

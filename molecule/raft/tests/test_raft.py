@@ -1,4 +1,7 @@
-"""A raft cluster whose REST API is exposed over HTTPS with basic auth, then upgraded (stop_all)."""
+"""A raft cluster whose REST API is exposed over HTTPS with basic auth: upgraded (stop_all), grown, shrunk.
+
+The tests run in file order, each starting from where the previous one left the cluster.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ import os
 import secrets
 import shutil
 import ssl
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from pinfleet_hosts import (
+    CLUSTER_PATH,
     address,
     cluster_ctl,
     failures,
@@ -23,10 +28,13 @@ from pinfleet_hosts import (
     inventory_with,
     playbook,
     reachable,
+    starts,
     wait_for,
 )
+from rest_prober import RestProber
 
 STORAGE = inventory_groups()["storage"]
+ALL = ["r1", "r2", "r3", "r4", "r5"]
 PASSWORD_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "admin.password")
 UPGRADES = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "upgrades"
 # The versions the upgrade test below leaves, which the inventory names from then on.
@@ -39,10 +47,13 @@ def peers():
     return {name: host(name) for name in STORAGE}
 
 
-def ctl(node, *args, check: bool = True):
+def password() -> str:
     with open(PASSWORD_FILE) as handle:
-        password = handle.read().strip()
-    return cluster_ctl(node, "--https", "--no-check-certificate", "--basic-auth", f"admin:{password}",
+        return handle.read().strip()
+
+
+def ctl(node, *args, check: bool = True):
+    return cluster_ctl(node, "--https", "--no-check-certificate", "--basic-auth", f"admin:{password()}",
                        "--host", f"/ip4/{address(node)}/tcp/9094", *args, check=check)
 
 
@@ -90,12 +101,10 @@ def test_a_pin_is_replicated(peers):
 
 
 def test_rest_api_wants_the_right_password_over_https(peers):
-    with open(PASSWORD_FILE) as handle:
-        password = handle.read().strip()
     node = peers[STORAGE[0]]
-    assert api(node, "/id", "admin", password + "x")[0] == 401
-    assert api(node, "/id", "nobody", password)[0] == 401
-    status, body = api(node, "/id", "admin", password)
+    assert api(node, "/id", "admin", password() + "x")[0] == 401
+    assert api(node, "/id", "nobody", password())[0] == 401
+    status, body = api(node, "/id", "admin", password())
     assert status == 200 and json.loads(body)["peername"] == STORAGE[0]
     # Plain HTTP is not served.
     with pytest.raises(Exception):  # noqa: B017 - any failure: reset, bad status line, timeout
@@ -137,19 +146,25 @@ def test_stop_all_upgrade_keeps_the_raft_log(peers):
     test_rest_api_wants_the_right_password_over_https(peers)
 
 
-def test_a_removal_that_loses_the_majority_is_refused(peers):
-    """With r2's peer down, removing r3 would leave r1 alone of the two that stay: refused, nothing changed."""
+def site(storage: list[str], name: str) -> subprocess.CompletedProcess:
+    return playbook("playbooks/site.yml", "-e", NEW_VERSIONS,
+                    inventory=inventory_with(name, storage=storage, spare=[n for n in ALL if n not in storage]))
+
+
+def test_growth_without_a_majority_to_spare_is_refused(peers):
+    """With r2's peer down, 2 of 3 members answer: should r4 not come up, 2 of 4 could not commit. Refused, nothing
+    changed, r4 not even installed."""
     before = {name: fingerprint(node) for name, node in peers.items()}
     peers["r2"].check_output("systemctl stop ipfs-cluster")
     try:
-        result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS,
-                          inventory=inventory_with("refused", storage=["r1", "r2"], decommission=["r3"]))
+        result = site(ALL[:4], "refused-growth")
     finally:
         peers["r2"].check_output("systemctl start ipfs-cluster")
     out = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "too few for a majority" in out and "Nothing was changed" in out, failures(out)
-    assert peers["r3"].check_output("systemctl is-active ipfs-cluster") == "active"
+    assert "r4 cannot join the running raft cluster of r1, r2, r3" in out, failures(out)
+    assert "only 2 of the 3 raft members answer, too few to stay a majority of 4" in out, failures(out)
+    assert not host("r4").file(CLUSTER_PATH).exists
     wait_for("r2 back among the members", lambda: len(json.loads(ctl(peers["r1"], "--enc=json", "id").stdout)
                                                       ["cluster_peers"]) == 3)
     after = {name: fingerprint(node) for name, node in peers.items()}
@@ -158,32 +173,84 @@ def test_a_removal_that_loses_the_majority_is_refused(peers):
             {k: v for k, v in before[name].items() if k != "pids"}, name
 
 
-def test_remove_a_raft_peer(peers):
-    """r3 leaves the members, then is stopped and wiped; r1 and r2 restart together and still commit pins."""
-    cid = add_pin(peers["r1"])
+def test_grow_from_three_to_four_to_five_while_serving(peers):
+    """r4, then r5, join by the inventory: each bootstraps to a running member and gets the leader's snapshot.
+    A client pins and reads through the REST APIs all along; no running member restarts."""
+    old = add_pin(peers["r1"])
+    prober = RestProber([f"https://{address(node)}:9094" for node in peers.values()], "admin", password())
+    prober.start()
+    try:
+        for size in (4, 5):
+            running = {name: starts(host(name)) for name in ALL[:size - 1]}
+            result = site(ALL[:size], f"grown-{size}")
+            assert result.returncode == 0, failures(result.stdout + result.stderr)
+            assert {name: starts(host(name)) for name in running} == running, "a running member restarted"
+    finally:
+        prober.finish()
+    assert prober.requests > 20 and prober.failures == [], prober.failures
+    members = {name: host(name) for name in ALL}
+    ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in members.values())
+    for name, node in members.items():
+        assert sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
+        # Later starts go without --bootstrap, which would clean up the raft log.
+        assert not node.file("/run/systemd/system/ipfs-cluster.service.d/pinfleet-join.conf").exists, name
+        assert "--bootstrap" not in node.check_output("systemctl show -p ExecStart --value ipfs-cluster"), name
+    for cid in [old, *prober.cids]:
+        wait_for(f"{cid} pinned on all five", lambda cid=cid: pinned_everywhere(members["r5"], cid, 5), timeout=180)
+    add_pin(members["r4"], 5)
+
+
+def test_a_new_member_keeps_its_state_over_a_restart():
+    """r5 joined with --bootstrap once: restarted now, with the others running, it keeps its raft log and pins."""
+    r5 = host("r5")
+    r5.check_output("systemctl restart ipfs-cluster")
+    assert "raft.old" not in r5.check_output(f"ls {CLUSTER_PATH}")
+    wait_for("r5 sees the five members again",
+             lambda: len(json.loads(ctl(r5, "--enc=json", "id").stdout)["cluster_peers"]) == 5)
+    add_pin(r5, 5)
+
+
+def test_a_removal_that_loses_the_majority_is_refused(peers):
+    """With r2's peer down, removing r3, r4 and r5 would leave r1 alone of the two that stay: refused,
+    nothing changed."""
+    members = {name: host(name) for name in ALL}
+    before = {name: fingerprint(node) for name, node in members.items()}
+    peers["r2"].check_output("systemctl stop ipfs-cluster")
+    try:
+        result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS,
+                          inventory=inventory_with("refused", storage=["r1", "r2"], decommission=["r3", "r4", "r5"]))
+    finally:
+        peers["r2"].check_output("systemctl start ipfs-cluster")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "too few for a majority" in out and "Nothing was changed" in out, failures(out)
+    assert peers["r3"].check_output("systemctl is-active ipfs-cluster") == "active"
+    wait_for("r2 back among the members", lambda: len(json.loads(ctl(peers["r1"], "--enc=json", "id").stdout)
+                                                      ["cluster_peers"]) == 5)
+    after = {name: fingerprint(node) for name, node in members.items()}
+    for name in members:
+        assert {k: v for k, v in after[name].items() if k != "pids"} == \
+            {k: v for k, v in before[name].items() if k != "pids"}, name
+
+
+def test_remove_a_raft_peer():
+    """r5 leaves the members, then is stopped and wiped; the four that stay keep running, and still commit pins."""
+    stay = {name: host(name) for name in ALL[:4]}
+    cid = add_pin(stay["r1"], 5)
+    running = {name: starts(node) for name, node in stay.items()}
     result = playbook("playbooks/remove.yml", "-e", NEW_VERSIONS, "-e", "decommission_wipe=true",
-                      inventory=inventory_with("removed", storage=["r1", "r2"], decommission=["r3"]))
+                      inventory=inventory_with("removed", storage=ALL[:4], decommission=["r5"]))
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
-    assert peers["r3"].run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
-    assert not peers["r3"].file("/var/lib/ipfs-cluster").exists
-    stay = {name: peers[name] for name in ("r1", "r2")}
+    gone = host("r5")
+    assert gone.run("systemctl is-active ipfs-cluster ipfs").stdout.split() == ["inactive", "inactive"]
+    assert not gone.file(CLUSTER_PATH).exists
+    assert {name: starts(node) for name, node in stay.items()} == running, "a member that stays restarted"
     ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in stay.values())
     for name, node in stay.items():
         assert sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
         assert node.check_output("systemctl show -p NRestarts --value ipfs-cluster") == "0", name
-    assert pinned_everywhere(peers["r2"], cid, 2)
-    add_pin(peers["r2"], 2)
+    assert pinned_everywhere(stay["r2"], cid, 4)
+    add_pin(stay["r2"], 4)
     targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
-    assert reachable(peers["r3"], targets) == []
-
-
-def test_a_raft_cluster_is_not_grown(peers):
-    """Putting the wiped r3 back in the inventory is refused, naming it, with r1 and r2 untouched."""
-    before = {name: fingerprint(peers[name]) for name in ("r1", "r2")}
-    result = playbook("playbooks/site.yml", "-e", NEW_VERSIONS,
-                      inventory=inventory_with("grown", storage=["r1", "r2", "r3"]))
-    out = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "r3 would join the running raft cluster of r1, r2" in out, failures(out)
-    assert {name: fingerprint(peers[name]) for name in ("r1", "r2")} == before
+    assert reachable(gone, targets) == []
