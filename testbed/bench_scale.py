@@ -1,60 +1,112 @@
 """The scale benchmark (run through testbed/bench-scale.sh, which sets up the test bed).
 
-For each size: that many fresh hosts, a cold playbooks/site.yml, then a run
-that has nothing to do. At the largest size, one peer added through the
-inventory, then removed with playbooks/remove.yml.
+For each size: that many fresh hosts, a cold playbooks/site.yml, a run that
+has nothing to do, then one peer added through the inventory and removed
+again with playbooks/remove.yml.
 
 Each row gives the wall time, the changed count, the CPU time that Ansible
 spent on this machine (the controller's share) and the CPU time the hosts
 used meanwhile. On the test bed the hosts share this machine's cores, which
-the last column shows: how many cores the run kept busy on average. Where
-that is the machine's core count, the wall time is the sum of the work
-divided by the cores, not a chain of steps waiting on each other.
+the "cores busy" column shows: how many cores the run kept busy on average.
+
+For an addition or a removal, two more columns: the restarts of the running
+peers' daemons (kubo and the cluster peer), counted on the hosts from the
+start time systemd keeps of each daemon's process; and the requests that
+failed of a client that meanwhile keeps adding content, pinning it and
+reading its pin back through the running peers' REST APIs, in turn.
+
+PINFLEET_BENCH_TRUST=list measures the default crdt trust, a list of the
+peers' IDs, which ipfs-cluster reads only when it starts; the default here
+is '*' (every peer trusted), with which a change should restart nothing.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import secrets
+import sys
 
-from benchlib import WORK, fresh_hosts, inventory, log, playbook, remove_hosts
+from benchlib import ROOT, WORK, fresh_hosts, inventory, log, playbook, remove_hosts, sh
+
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from rest_prober import RestProber
 
 SIZES = [int(n) for n in os.environ.get("PINFLEET_BENCH_SIZES", "3 10 20").split()]
+TRUST = os.environ.get("PINFLEET_BENCH_TRUST", "*")
 
 
 def hosts(n: int) -> list[str]:
     return [f"scale{i}" for i in range(1, n + 1)]
 
 
+def starts(names: list[str]) -> dict[str, list[str]]:
+    """When each daemon's process on those hosts last started (systemd's monotonic clock)."""
+    return {h: sh("podman", "exec", f"pinfleet-{h}", "systemctl", "show", "-p", "ExecMainStartTimestampMonotonic",
+                  "--value", "ipfs", "ipfs-cluster").stdout.split() for h in names}
+
+
+def restarts(before: dict[str, list[str]]) -> int:
+    after = starts(list(before))
+    return sum(a != b for h in before for a, b in zip(before[h], after[h], strict=True))
+
+
+def measured(label: str, size: int, inv, name: str, *, running: dict[str, str], password: str) -> tuple:
+    """A playbook run while a client keeps pinning through the running peers (name: address), and what it cost them."""
+    before = starts(list(running))
+    prober = RestProber([f"https://{address}:9094" for address in running.values()], "admin", password)
+    prober.start()
+    try:
+        run = playbook(inv, name)
+    finally:
+        prober.finish()
+    return (label, size, *run, restarts(before), f"{len(prober.failures)}/{prober.requests}")
+
+
 def main():
+    # The peers' REST APIs are opened to this machine, over HTTPS with basic auth, for the client.
+    password = secrets.token_hex(12)
+    this_machine = str(next(ipaddress.ip_network(os.environ["PINFLEET_SUBNET"]).hosts()))
+    settings = {
+        "cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094",
+        "cluster_restapi_self_signed": True,
+        "cluster_restapi_basic_auth": {"admin": password},
+        "firewall_admin_sources": [this_machine],
+        "cluster_trusted_peers": None if TRUST == "list" else [TRUST],
+    }
     rows = []
     for size in SIZES:
-        names = hosts(size)
-        log(f"{size} fresh hosts")
+        names, extra = hosts(size), f"scale{size + 1}"
+        log(f"{size} fresh hosts, and one to add")
         remove_hosts(hosts(max(SIZES) + 1))
-        fresh_hosts(names)
-        inv = inventory(f"scale{size}", {"storage": names})
+        addresses = fresh_hosts([*names, extra])
+        inv = inventory(f"scale{size}", {"storage": names}, **settings)
         log(f"{size} peers: cold converge")
-        rows.append((f"cold converge of {size} peers", size, *playbook(inv, "site.yml")))
+        rows.append((f"cold converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
         log(f"{size} peers: converge with nothing to do")
-        rows.append((f"no-change converge of {size} peers", size, *playbook(inv, "site.yml")))
-    size = max(SIZES)
-    names, extra = hosts(size), f"scale{size + 1}"
-    fresh_hosts([extra])
-    log(f"adding one peer to {size}")
-    rows.append((f"add one peer to {size}", size + 1,
-                 *playbook(inventory("scale-add", {"storage": [*names, extra]}), "site.yml")))
-    log("removing it again")
-    rows.append((f"remove one peer of {size + 1}", size + 1,
-                 *playbook(inventory("scale-remove", {"storage": names, "decommission": [extra]}), "remove.yml")))
-    remove_hosts(hosts(size + 1))
-    lines = [f"{'operation':<32} {'hosts':>5} {'seconds':>8} {'changed':>8} {'controller CPU s':>17}"
-             f" {'hosts CPU s':>12} {'cores busy':>11}"]
-    lines += [f"{op:<32} {n:>5} {took:>8.1f} {changed:>8} {cpu:>17.1f} {hosts:>12.1f} {(cpu + hosts) / took:>11.2f}"
-              for op, n, took, changed, cpu, hosts in rows]
-    lines.append(f"(this machine has {os.cpu_count()} cores)")
+        rows.append((f"no-change converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
+        log(f"adding one peer to {size}")
+        running = {h: addresses[h] for h in names}
+        rows.append(measured(f"add one peer to {size}", size + 1,
+                             inventory(f"scale{size}-add", {"storage": [*names, extra]}, **settings), "site.yml",
+                             running=running, password=password))
+        log("removing it again")
+        rows.append(measured(f"remove one peer of {size + 1}", size + 1,
+                             inventory(f"scale{size}-remove", {"storage": names, "decommission": [extra]}, **settings),
+                             "remove.yml", running=running, password=password))
+    remove_hosts(hosts(max(SIZES) + 1))
+    lines = [f"crdt, trusted peers: {'a list of the peer IDs' if TRUST == 'list' else json.dumps([TRUST])}",
+             f"{'operation':<32} {'hosts':>5} {'seconds':>8} {'changed':>8} {'controller CPU s':>17}"
+             f" {'hosts CPU s':>12} {'cores busy':>11} {'restarts':>9} {'failed requests':>16}"]
+    lines += [f"{op:<32} {n:>5} {took:>8.1f} {changed:>8} {cpu:>17.1f} {hosts_cpu:>12.1f}"
+              f" {(cpu + hosts_cpu) / took:>11.2f} {restarted:>9} {failed:>16}"
+              for op, n, took, changed, cpu, hosts_cpu, restarted, failed in rows]
+    lines.append(f"(this machine has {os.cpu_count()} cores; restarts: of the running peers' daemons;"
+                 " failed requests: of all the client made)")
     text = "\n".join(lines) + "\n"
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "scale.txt").write_text(text)
+    (WORK / f"scale{'-list' if TRUST == 'list' else ''}.txt").write_text(text)
     print(text, end="")
 
 
