@@ -15,10 +15,10 @@ description:
     and removes the ones not listed, through the daemon's RPC API. kubo
     connects to an added peer at once and keeps redialling it; it stops
     protecting and redialling a removed one.
-  - The daemon's config file is not written: C(Peering.Peers) there holds the
-    same list for its next start (M(pinfleet.ipfs.kubo_config)).
+  - The daemon's config file is not written. Its C(Peering.Peers) holds the
+    same list for the next start (M(pinfleet.ipfs.kubo_config)).
   - In check mode, it reports what it would add and remove.
-version_added: 0.5.0
+version_added: 0.4.0
 author: pinfleet developers (@pinfleet)
 options:
   peers:

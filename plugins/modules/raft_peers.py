@@ -21,10 +21,11 @@ description:
     in the member list before the next.
   - With O(joining), it checks that the cluster can take that many new
     members, which join by bootstrapping to a running one (the leader adds
-    them and sends its snapshot): the members that answer must stay a
+    them and sends its snapshot). The members that answer must stay a
     majority of the grown cluster even if none of the new ones comes up, and
-    the leader must answer through this peer. It refuses otherwise, naming
-    the reason; the check changes nothing.
+    the leader must answer through this peer (asked to add this peer, a
+    member already, which commits nothing). It refuses otherwise, naming
+    the reason.
   - In check mode, it checks and reports what it would remove.
 version_added: 0.3.0
 author: pinfleet developers (@pinfleet)
@@ -39,7 +40,7 @@ options:
     description: How many new peers are about to join.
     type: int
     default: 0
-    version_added: 0.5.0
+    version_added: 0.4.0
   timeout:
     description: Seconds to wait for each removal to show in the member list.
     type: int
@@ -179,12 +180,12 @@ def main():
         try:
             api.rest("/peers/" + urllib.parse.quote(member), method="DELETE", timeout=timeout)
         except (OSError, ValueError) as exc:
-            module.fail_json(msg=f"Removing {member} failed: {exc}", **dict(result, removed=remove[:done]))
+            module.fail_json(msg=f"Removing {member} failed: {exc}", **{**result, "removed": remove[:done]})
         deadline = time.monotonic() + timeout
         while member in members():
             if time.monotonic() > deadline:
                 module.fail_json(msg=f"{member} is still a raft member {timeout}s after its removal",
-                                 **dict(result, removed=remove[:done]))
+                                 **{**result, "removed": remove[:done]})
             time.sleep(1)
     module.exit_json(changed=True, **result)
 
