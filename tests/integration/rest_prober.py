@@ -12,6 +12,7 @@ import secrets
 import ssl
 import threading
 import time
+import urllib.error
 import urllib.request
 from itertools import cycle
 
@@ -21,7 +22,12 @@ class RestProber(threading.Thread):
 
     Every request that fails (an error status, no answer within its timeout,
     an answer without the pin) is recorded in failures; the pins made, in cids.
+    A raft follower knows of a pin once it has applied the leader's commit,
+    a heartbeat or so after the add returns: until then it answers 404, so
+    the read is asked again for up to STALE seconds before it counts as failed.
     """
+
+    STALE = 10
 
     def __init__(self, urls: list[str], user: str = "", password: str = "", timeout: float = 30):
         super().__init__(daemon=True)
@@ -42,7 +48,6 @@ class RestProber(threading.Thread):
             request.add_header("Authorization", self.auth)
         if kind:
             request.add_header("Content-Type", kind)
-        self.requests += 1
         with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as response:
             return response.read().decode()
 
@@ -53,14 +58,26 @@ class RestProber(threading.Thread):
                 f"--{boundary}--\r\n").encode()
         stamp = time.strftime("%H:%M:%S")
         try:
+            self.requests += 1
             added = self.call(f"{base}/add?name=probe", "POST", body, f"multipart/form-data; boundary={boundary}")
             cid = json.loads(added.strip().splitlines()[-1])["cid"]
             self.cids.append(cid)
-            pin = json.loads(self.call(f"{base}/allocations/{cid}"))
+            self.requests += 1
+            pin = self.read(f"{base}/allocations/{cid}")
             if pin.get("cid") != cid:
                 raise ValueError(f"GET /allocations/{cid} answered {pin}")
         except (OSError, ValueError, KeyError, IndexError) as exc:
             self.failures.append(f"{stamp} {base}: {exc}")
+
+    def read(self, url: str) -> dict:
+        deadline = time.monotonic() + self.STALE
+        while True:
+            try:
+                return json.loads(self.call(url))
+            except urllib.error.HTTPError as exc:
+                if exc.code != 404 or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.5)
 
     def run(self):
         for base in cycle(self.urls):
