@@ -84,18 +84,27 @@ def main():
         inv = inventory(f"scale{size}", {"storage": names}, **settings)
         log(f"{size} peers: cold converge")
         rows.append((f"cold converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
+        table(rows)
         log(f"{size} peers: converge with nothing to do")
         rows.append((f"no-change converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
+        table(rows)
         log(f"adding one peer to {size}")
         running = {h: addresses[h] for h in names}
         rows.append(measured(f"add one peer to {size}", size + 1,
                              inventory(f"scale{size}-add", {"storage": [*names, extra]}, **settings), "site.yml",
                              running=running, password=password))
+        table(rows)
         log("removing it again")
         rows.append(measured(f"remove one peer of {size + 1}", size + 1,
                              inventory(f"scale{size}-remove", {"storage": names, "decommission": [extra]}, **settings),
                              "remove.yml", running=running, password=password))
+        table(rows)
     remove_hosts(hosts(max(SIZES) + 1))
+    print(table(rows), end="")
+
+
+def table(rows: list[tuple]) -> str:
+    """The rows as a table, also written to the bench folder, so a run cut short keeps what it measured."""
     lines = [f"crdt, trusted peers: {'a list of the peer IDs' if TRUST == 'list' else json.dumps([TRUST])}",
              f"{'operation':<32} {'hosts':>5} {'seconds':>8} {'changed':>8} {'controller CPU s':>17}"
              f" {'hosts CPU s':>12} {'cores busy':>11} {'restarts':>9} {'failed requests':>16}"]
@@ -107,8 +116,7 @@ def main():
     text = "\n".join(lines) + "\n"
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / f"scale{'-list' if TRUST == 'list' else ''}.txt").write_text(text)
-    print(text, end="")
-
+    return text
 
 if __name__ == "__main__":
     main()
