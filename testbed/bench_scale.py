@@ -18,6 +18,9 @@ reading its pin back through the running peers' REST APIs, in turn.
 PINFLEET_BENCH_TRUST=list measures the default crdt trust, a list of the
 peers' IDs, which ipfs-cluster reads only when it starts; the default here
 is '*' (every peer trusted), with which a change should restart nothing.
+PINFLEET_BENCH_PROBE_SECONDS sets the client's pace (1 s): every pin is
+pinned by every peer, so on a small machine hosting 20 peers a pin a second
+is most of the load.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from rest_prober import RestProber
 
 SIZES = [int(n) for n in os.environ.get("PINFLEET_BENCH_SIZES", "3 10 20").split()]
 TRUST = os.environ.get("PINFLEET_BENCH_TRUST", "*")
+# Seconds between the client's pins; each pin is replicated to every peer.
+PROBE = float(os.environ.get("PINFLEET_BENCH_PROBE_SECONDS", "1"))
 
 
 def hosts(n: int) -> list[str]:
@@ -55,7 +60,8 @@ def restarts(before: dict[str, list[str]]) -> int:
 def measured(label: str, size: int, inv, name: str, *, running: dict[str, str], password: str) -> tuple:
     """A playbook run while a client keeps pinning through the running peers (name: address), and what it cost them."""
     before = starts(list(running))
-    prober = RestProber([f"https://{address}:9094" for address in running.values()], "admin", password)
+    prober = RestProber([f"https://{address}:9094" for address in running.values()], "admin", password,
+                        interval=PROBE)
     prober.start()
     try:
         run = playbook(inv, name)

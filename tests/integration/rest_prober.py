@@ -18,7 +18,7 @@ from itertools import cycle
 
 
 class RestProber(threading.Thread):
-    """Once a second, in turn through each REST API: adds and pins new content, then reads its pin back.
+    """Every interval seconds, in turn through each REST API: adds and pins new content, reads its pin back.
 
     Every request that fails (an error status, no answer within its timeout,
     an answer without the pin) is recorded in failures; the pins made, in cids.
@@ -29,9 +29,10 @@ class RestProber(threading.Thread):
 
     STALE = 10
 
-    def __init__(self, urls: list[str], user: str = "", password: str = "", timeout: float = 30):
+    def __init__(self, urls: list[str], user: str = "", password: str = "", timeout: float = 30,
+                 interval: float = 1):
         super().__init__(daemon=True)
-        self.urls, self.timeout = urls, timeout
+        self.urls, self.timeout, self.interval = urls, timeout, interval
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user else ""
         # The peers' certificates are self-signed for their own hosts.
         self.context = ssl.create_default_context()
@@ -84,7 +85,7 @@ class RestProber(threading.Thread):
             if self.stop.is_set():
                 return
             self.probe(base.rstrip("/"))
-            self.stop.wait(1)
+            self.stop.wait(self.interval)
 
     def finish(self) -> RestProber:
         self.stop.set()
