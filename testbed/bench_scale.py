@@ -124,5 +124,6 @@ def table(rows: list[tuple]) -> str:
     (WORK / f"scale{'-list' if TRUST == 'list' else ''}.txt").write_text(text)
     return text
 
+
 if __name__ == "__main__":
     main()
