@@ -25,7 +25,7 @@ mkdir -p "$PINFLEET_CACHE/logs"
 checks() {
   log "lint"
   yamllint -s .
-  ruff check plugins tests molecule testbed
+  ruff check plugins roles tests molecule testbed
   # ansible-lint installs the collection it lints: keep that copy in the cache.
   ANSIBLE_HOME="$PINFLEET_CACHE/lint-home" ansible-lint --profile production
   log "unit tests, and what the Galaxy artifact holds"

@@ -7,10 +7,24 @@ from __future__ import annotations
 
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.diagnosis import analyse
 
+_JOBS = ("pinfleet-kubo", "pinfleet-cluster")
 
-def diagnosis_findings(reports: dict) -> dict:
-    """{host: peer_diagnosis_info result, or an unreachable/failed result} -> {host: [finding, ...]}."""
-    return analyse({host: dict(result) for host, result in reports.items()})
+
+def monitor_view(result: dict) -> dict:
+    """A registered ansible.builtin.uri result of GET <prometheus>/api/v1/targets -> {'targets': pinfleet's
+    active targets}, or {'error': why asking failed}."""
+    try:
+        targets = result["json"]["data"]["activeTargets"]
+    except (KeyError, TypeError):
+        return {"error": str(result.get("msg") or "no answer")}
+    return {"targets": [t for t in targets if (t.get("labels") or {}).get("job") in _JOBS]}
+
+
+def diagnosis_findings(reports: dict, monitors: dict | None = None) -> dict:
+    """{host: peer_diagnosis_info result, or an unreachable/failed result} -> {host: [finding, ...]};
+    monitors: {Prometheus host: its registered uri result of /api/v1/targets}."""
+    return analyse({host: dict(result) for host, result in reports.items()},
+                   {host: monitor_view(dict(result)) for host, result in (monitors or {}).items()})
 
 
 def diagnosis_line(finding: dict) -> str:

@@ -269,8 +269,58 @@ def _logs(host, r, up):
                      explain(entry["key"])["fix"], explain(entry["key"])["cause"]) for entry in r["log"]]
 
 
-def analyse(reports: dict[str, dict]) -> dict[str, list[dict]]:
-    """Every host's findings, from every host's peer_diagnosis_info result (or an unreachable or failed one)."""
+# What a failed scrape's error says about its cause, and the fix (Prometheus's lastError, first match).
+_SCRAPE_ERRORS = [
+    ("connection refused", "nothing listens there: the metrics relay (pinfleet-metrics.service) is stopped, or"
+                           " listens elsewhere", "systemctl status pinfleet-metrics on the peer; playbooks/site.yml"
+                                                 " starts it"),
+    ("status 502", "the relay answers, but the daemon behind it does not", "start the daemon (systemctl start ipfs"
+                                                                          " or ipfs-cluster) and see its log"),
+    ("status 404", "the relay does not serve this path: that daemon's metrics are off here",
+     "set pinfleet_metrics: true for the peer (cluster_metrics for ipfs-cluster) and run playbooks/site.yml"),
+    ("deadline exceeded|i/o timeout|no route to host", "a firewall drops the monitor, or the host is down",
+     "put the monitor's address in firewall_monitoring_sources (by default the hosts of group monitoring) and"
+     " run playbooks/site.yml"),
+]
+
+
+def _unwatched(host, r, monitors):
+    if not monitors or r["cluster"].get("metrics") is not False:
+        return []
+    return [_finding("metrics", f"ipfs-cluster's metrics are off, so {', '.join(sorted(monitors))} cannot watch"
+                                " this peer", "set pinfleet_metrics: true (group_vars) and run playbooks/site.yml")]
+
+
+def _monitoring(monitors: dict[str, dict]) -> list[tuple[str, str, dict]]:
+    """(peer, monitor, finding) of every target a monitor cannot scrape, and of every monitor that does not answer
+    (its peer is the monitor itself)."""
+    found = []
+    for monitor, view in sorted(monitors.items()):
+        if view.get("error"):
+            found.append((monitor, monitor, _finding("monitoring", f"Prometheus on {monitor} does not answer:"
+                                                                   f" {view['error']}", "systemctl status prometheus"
+                                                     " there; playbooks/site.yml installs and starts it")))
+        for target in view.get("targets") or []:
+            if target.get("health") == "up":
+                continue
+            labels = target.get("labels") or {}
+            error = target.get("lastError") or target.get("health") or "not scraped yet"
+            cause, fix = next(((c, f) for key, c, f in _SCRAPE_ERRORS if re.search(key, error)),
+                              ("", f"see Prometheus's targets page on {monitor}"))
+            found.append((labels.get("peer", monitor), monitor,
+                          _finding("monitoring", f"{monitor} cannot read the {labels.get('role')} metrics of"
+                                                 f" {labels.get('peer')} ({target.get('scrapeUrl')}): {error}",
+                                   fix, cause)))
+    return found
+
+
+def analyse(reports: dict[str, dict], monitors: dict[str, dict] | None = None) -> dict[str, list[dict]]:
+    """Every host's findings, from every host's peer_diagnosis_info result (or an unreachable or failed one).
+
+    monitors: each Prometheus server's active targets ({'targets': [...]}, as its /api/v1/targets gives them),
+    or the error that asking it met ({'error': ...}).
+    """
+    monitors = monitors or {}
     findings: dict[str, list[dict]] = {host: [] for host in reports}
     up = {h: r for h, r in reports.items() if not r.get("unreachable") and not r.get("failed") and "units" in r}
     for host, report in reports.items():
@@ -281,6 +331,10 @@ def analyse(reports: dict[str, dict]) -> dict[str, list[dict]]:
     for host, r in up.items():
         for check in (_daemons, _reachability, _peer_ids, _stale_addresses, _trust, _pinset, _logs):
             findings[host] += check(host, r, up)
+        findings[host] += _unwatched(host, r, monitors)
     for host, finding in _agreement(up):
         findings[host].append(finding)
+    # Under the peer where it is diagnosed here, else (a top cluster's peer, the monitor itself) under the monitor.
+    for peer, monitor, finding in _monitoring(monitors):
+        findings.setdefault(peer if peer in findings else monitor, []).append(finding)
     return findings

@@ -100,7 +100,9 @@ kubo:
   returned: always
   type: dict
 cluster:
-  description: ID, secret digest, consensus, cluster name, trusted peers, peer lists, version, peers, pin statuses.
+  description: >-
+    ID, secret digest, consensus, cluster name, trusted peers, peer lists, whether its metrics are on
+    (C(metrics)), version, peers, pin statuses.
   returned: always
   type: dict
 log:
@@ -224,6 +226,7 @@ def main():
                "consensus": consensus, "cluster_name": crdt.get("cluster_name"),
                "trusted_peers": crdt.get("trusted_peers"), "peerstore": peerstore,
                "peer_addresses": (service.get("cluster") or {}).get("peer_addresses") or [],
+               "metrics": bool(((service.get("observations") or {}).get("metrics") or {}).get("enable_stats")),
                "running": False, "version": None, "peers": None}
     try:
         info = json.loads(api.rest("/id", timeout=30))

@@ -1,6 +1,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pinfleet.ipfs.plugins.filter import pinfleet as f
+from ansible_collections.pinfleet.ipfs.plugins.filter.diagnosis import monitor_view
 
 HEX = "0123456789abcdef" * 4
 GOOD = f"/key/swarm/psk/1.0.0/\n/base16/\n{HEX}\n"
@@ -133,3 +134,12 @@ PEERS = [["10.89.0.5/24"], ["10.89.0.6/24"]]
 def test_the_announced_address_must_be_one_the_peers_reach(address, networks, others, expected):
     problem = f.peer_address_problem(address, networks, others, "kubo_address")
     assert problem.startswith(expected) if expected else problem == ""
+
+
+def test_monitor_view_keeps_pinfleet_targets_and_tells_a_failed_question():
+    answer = {"status": 200, "json": {"status": "success", "data": {"activeTargets": [
+        {"labels": {"job": "pinfleet-kubo", "peer": "s1"}, "health": "up"},
+        {"labels": {"job": "node", "instance": "m1:9100"}, "health": "down"}]}}}
+    assert monitor_view(answer) == {"targets": [{"labels": {"job": "pinfleet-kubo", "peer": "s1"}, "health": "up"}]}
+    assert monitor_view({"failed": True, "msg": "Status code was -1: Connection refused"}) == {
+        "error": "Status code was -1: Connection refused"}

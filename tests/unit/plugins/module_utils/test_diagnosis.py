@@ -121,3 +121,51 @@ def test_an_unreachable_host_is_a_finding():
 ])
 def test_known_log_messages_are_recognised(line, key):
     assert scan(["unrelated line", line, line]) == [{"key": key, "count": 2, "line": line}]
+
+
+def target(peer: str, role: str, health: str = "up", error: str = "") -> dict:
+    path = "kubo" if role == "kubo" else "cluster"
+    return {"labels": {"peer": peer, "role": role, "cluster": "storage", "job": f"pinfleet-{path}"},
+            "health": health, "lastError": error, "scrapeUrl": f"http://10.0.0.{peer[-1]}:8889/metrics/{path}"}
+
+
+def monitored() -> tuple[dict, dict]:
+    reports = healthy()
+    for report in reports.values():
+        report["cluster"]["metrics"] = True
+    targets = [target(host, role) for host in reports for role in ("kubo", "ipfs-cluster")]
+    return reports, {"m1": {"targets": targets}}
+
+
+def test_a_monitored_healthy_network_has_no_finding():
+    reports, monitors = monitored()
+    assert analyse(reports, monitors) == {"s1": [], "s2": [], "s3": []}
+
+
+def test_metrics_off_is_a_finding_only_where_a_monitor_watches():
+    reports, monitors = monitored()
+    reports["s2"]["cluster"]["metrics"] = False
+    assert analyse(reports) == {"s1": [], "s2": [], "s3": []}
+    found = analyse(reports, monitors)
+    assert checks(found) == {"s2": ["metrics"]}
+    assert "pinfleet_metrics: true" in found["s2"][0]["fix"]
+
+
+def test_a_target_the_monitor_cannot_scrape_is_named_with_its_cause():
+    reports, monitors = monitored()
+    monitors["m1"]["targets"][3] = target("s2", "ipfs-cluster", "down", "server returned HTTP status 502 Bad Gateway")
+    monitors["m1"]["targets"].append(target("t1", "ipfs-cluster", "down", 'Get "http://10.0.0.1:8889/metrics/cluster":'
+                                                                      " context deadline exceeded"))
+    found = analyse(reports, monitors)
+    assert checks(found) == {"s2": ["monitoring"], "m1": ["monitoring"]}
+    assert "daemon behind it does not" in found["s2"][0]["cause"]
+    assert found["s2"][0]["problem"].startswith("m1 cannot read the ipfs-cluster metrics of s2")
+    # A peer not diagnosed here (a top cluster's) is named under the monitor.
+    assert "firewall_monitoring_sources" in found["m1"][0]["fix"]
+
+
+def test_a_monitor_that_does_not_answer_is_a_finding_of_its_own():
+    reports, _ = monitored()
+    found = analyse(reports, {"m1": {"error": "Connection refused"}})
+    assert checks(found) == {"m1": ["monitoring"]}
+    assert "Prometheus on m1 does not answer" in found["m1"][0]["problem"]
