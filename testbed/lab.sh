@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The local lab: three systemd hosts on the test bed's network, built by
-# playbooks/site.yml with inventories/lab.   usage: testbed/lab.sh up|down
+# The local lab: three storage nodes and a Prometheus server (labmon), systemd
+# hosts on the test bed's network, built by playbooks/site.yml with
+# inventories/lab.   usage: testbed/lab.sh up|down
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-hosts=(lab1 lab2 lab3)
+peers=(lab1 lab2 lab3)
+hosts=("${peers[@]}" labmon)
 
 ipfs() { podman exec -i "pinfleet-$1" runuser -u ipfs -- env IPFS_PATH=/var/lib/ipfs ipfs "${@:2}"; }
 
@@ -33,7 +35,7 @@ report() {
   local h text cid
   echo
   echo "== the lab network"
-  for h in "${hosts[@]}"; do
+  for h in "${peers[@]}"; do
     echo "$h  $(ipfs "$h" id -f '<id>')"
     ipfs "$h" swarm peers | sed 's/^/    connected to /'
   done
@@ -51,10 +53,29 @@ report() {
   cid=$(podman exec pinfleet-lab2 ipfs-cluster-ctl add -Q --name lab-demo /tmp/lab-demo.txt)
   echo "== a file added through the cluster on lab2: $cid"
   for _ in $(seq 60); do
-    [ "$(podman exec pinfleet-lab1 ipfs-cluster-ctl status "$cid" | grep -c PINNED)" -eq "${#hosts[@]}" ] && break
+    [ "$(podman exec pinfleet-lab1 ipfs-cluster-ctl status "$cid" | grep -c PINNED)" -eq "${#peers[@]}" ] && break
     sleep 1
   done
   podman exec pinfleet-lab1 ipfs-cluster-ctl status "$cid"
+
+  local prometheus
+  prometheus="http://$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' pinfleet-labmon):9090"
+  echo
+  echo "== Prometheus on labmon: $prometheus (alerts: $prometheus/alerts)"
+  # Scraped every 30s: the first round may not have come yet.
+  for _ in $(seq 45); do
+    curl -fs "$prometheus/api/v1/targets?state=active" | python3 -c '
+import json, sys
+targets = [t for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"].startswith("pinfleet-")]
+sys.exit(0 if targets and all(t["health"] != "unknown" for t in targets) else 1)' && break
+    sleep 2
+  done
+  curl -fs "$prometheus/api/v1/targets?state=active" | python3 -c '
+import json, sys
+for t in sorted(json.load(sys.stdin)["data"]["activeTargets"], key=lambda t: t["scrapeUrl"]):
+    labels = t["labels"]
+    if labels["job"].startswith("pinfleet-"):
+        print("   %-6s %-13s %-5s %s" % (labels["peer"], labels["role"], t["health"], t["scrapeUrl"]))'
 }
 
 down() {

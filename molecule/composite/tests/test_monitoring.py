@@ -99,6 +99,14 @@ def test_the_pin_and_peer_metrics_have_the_values_the_clusters_have(peers):
     assert values("pinfleet_kubo_repo_storage_max_bytes") == dict.fromkeys(GROUPS["storage"], 10e9)
     # Each storage node's kubo is connected to the other one.
     assert values("sum by (peer) (ipfs_p2p_peers_total)") == dict.fromkeys(GROUPS["storage"], 1)
+    # What the repository space and version drift alerts compute, on series of these names and labels.
+    used = values("pinfleet_kubo_repo_size_bytes / pinfleet_kubo_repo_storage_max_bytes")
+    assert set(used) == set(GROUPS["storage"]) and all(0 < share < 0.9 for share in used.values()), used
+    drift = prometheus("/api/v1/query", query='count by (cluster, job) (count by (cluster, job, version)'
+                       ' (ipfs_info{job="pinfleet-kubo"} or pinfleet_cluster_info{job="pinfleet-cluster"}))')
+    assert sorted((s["metric"]["cluster"], s["metric"]["job"], s["value"][1]) for s in drift["result"]) == [
+        ("storage", "pinfleet-cluster", "1"), ("storage", "pinfleet-kubo", "1"),
+        ("top_cluster", "pinfleet-cluster", "1")]
     # Nothing is firing on the healthy network (the rules were loaded, the drift alert among them).
     rules = [r["name"] for g in prometheus("/api/v1/rules")["groups"] for r in g["rules"]]
     assert {"PinfleetDaemonDown", "PinfleetClusterPeersMissing", "PinfleetPinsInError", "PinfleetPinsQueued",
