@@ -271,11 +271,11 @@ def _logs(host, r, up):
 
 # What a failed scrape's error says about its cause, and the fix (Prometheus's lastError, first match).
 _SCRAPE_ERRORS = [
-    ("connection refused", "nothing listens there: the metrics relay (pinfleet-metrics.service) is stopped, or"
-                           " listens elsewhere", "systemctl status pinfleet-metrics on the peer; playbooks/site.yml"
-                                                 " starts it"),
-    ("status 502", "the relay answers, but the daemon behind it does not", "start the daemon (systemctl start ipfs"
-                                                                          " or ipfs-cluster) and see its log"),
+    ("connection refused",
+     "nothing listens there: the metrics relay (pinfleet-metrics.service) is stopped, or listens elsewhere",
+     "systemctl status pinfleet-metrics on the peer; playbooks/site.yml starts it"),
+    ("status 502", "the relay answers, but the daemon behind it does not",
+     "start the daemon (systemctl start ipfs or ipfs-cluster) and see its log"),
     ("status 404", "the relay does not serve this path: that daemon's metrics are off here",
      "set pinfleet_metrics: true for the peer (cluster_metrics for ipfs-cluster) and run playbooks/site.yml"),
     ("deadline exceeded|i/o timeout|no route to host", "a firewall drops the monitor, or the host is down",

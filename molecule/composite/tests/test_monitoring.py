@@ -118,7 +118,7 @@ def test_the_metrics_are_open_to_the_monitor_only(peers, monitor):
     relays = [(address(node), RELAY) for node in peers.values()]
     assert sorted(reachable(monitor, relays)) == sorted(relays)
     # Not the daemons' own APIs and metrics endpoints behind the relays.
-    assert reachable(monitor, [(a, p) for a, _ in relays for p in (5001, 8888, 9094)]) == []
+    assert reachable(monitor, [(a, p) for a, _port in relays for p in (5001, 8888, 9094)]) == []
     # Not a peer: the relays answer the monitoring sources alone.
     for name, node in peers.items():
         others = [(a, p) for a, p in relays if a != address(node)]

@@ -65,7 +65,7 @@ def cluster(config: dict) -> bytes:
         user, password = next(iter(credentials.items()))
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     peer = json.loads(fetch(config["api"].rstrip("/") + "/id", headers=headers, insecure=not config["validate_certs"]))
-    version = str(peer["version"]).split("+")[0].replace('"', "")
+    version = str(peer["version"]).split("+", maxsplit=1)[0].replace('"', "")
     return (fetch(config["metrics"]).rstrip(b"\n") + b"\n"
             + gauge("pinfleet_cluster_peers", "Cluster peers this peer sees, itself included.",
                     len(peer.get("cluster_peers") or []))
@@ -82,8 +82,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         route = ROUTES.get(self.path.split("?")[0])
         if route is None or route[0] not in self.server.config:
-            self.answer(404, b"pinfleet-metrics serves " + " ".join(
-                path for path, (name, _) in ROUTES.items() if name in self.server.config).encode() + b"\n")
+            served = " ".join(path for path, (name, _read) in ROUTES.items() if name in self.server.config)
+            self.answer(404, f"pinfleet-metrics serves {served}\n".encode())
             return
         name, read = route
         try:

@@ -154,8 +154,8 @@ def test_metrics_off_is_a_finding_only_where_a_monitor_watches():
 def test_a_target_the_monitor_cannot_scrape_is_named_with_its_cause():
     reports, monitors = monitored()
     monitors["m1"]["targets"][3] = target("s2", "ipfs-cluster", "down", "server returned HTTP status 502 Bad Gateway")
-    monitors["m1"]["targets"].append(target("t1", "ipfs-cluster", "down", 'Get "http://10.0.0.1:8889/metrics/cluster":'
-                                                                      " context deadline exceeded"))
+    timeout = 'Get "http://10.0.0.1:8889/metrics/cluster": context deadline exceeded'
+    monitors["m1"]["targets"].append(target("t1", "ipfs-cluster", "down", timeout))
     found = analyse(reports, monitors)
     assert checks(found) == {"s2": ["monitoring"], "m1": ["monitoring"]}
     assert "daemon behind it does not" in found["s2"][0]["cause"]
@@ -165,7 +165,7 @@ def test_a_target_the_monitor_cannot_scrape_is_named_with_its_cause():
 
 
 def test_a_monitor_that_does_not_answer_is_a_finding_of_its_own():
-    reports, _ = monitored()
+    reports = monitored()[0]
     found = analyse(reports, {"m1": {"error": "Connection refused"}})
     assert checks(found) == {"m1": ["monitoring"]}
     assert "Prometheus on m1 does not answer" in found["m1"][0]["problem"]
