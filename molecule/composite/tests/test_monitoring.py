@@ -177,3 +177,15 @@ def test_a_pin_in_error_fires_the_pin_alert_and_a_recover_clears_it(peers):
                  timeout=120)
     wait_for("the pin alert cleared", lambda: not alerts("PinfleetPinsInError"), timeout=120)
     assert values("ipfscluster_pins_pin_error") == dict.fromkeys(GROUPS["storage"] + GROUPS["top_cluster"], 0)
+
+
+def test_a_monitor_without_peer_metrics_is_refused_before_any_change(peers):
+    before = {name: node.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value pinfleet-metrics"
+                                      " ipfs-cluster") for name, node in peers.items()}
+    run = playbook("playbooks/site.yml", "-e", "pinfleet_metrics=false")
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "no peer of storage or top_cluster serves metrics: set pinfleet_metrics: true" in run.stdout, failures(
+        run.stdout)
+    after = {name: node.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value pinfleet-metrics"
+                                     " ipfs-cluster") for name, node in peers.items()}
+    assert after == before
