@@ -14,11 +14,11 @@ DOCUMENTED = sorted({tag for readme in (ROOT / "roles").glob("*/README.md")
 def test_every_documented_tag_is_listed_by_the_site_playbook():
     assert DOCUMENTED == sorted([f"{role}_{phase}" for role in ("kubo", "cluster")
                                  for phase in ("preflight", "install", "configure", "service")]
-                                + ["firewall_preflight", "firewall_rules"])
+                                + ["firewall_preflight", "firewall_rules", "monitoring_preflight"])
     result = playbook("playbooks/site.yml", "--list-tags")
     assert result.returncode == 0, result.stderr
     listed = set(re.findall(r"\b\w+\b", " ".join(re.findall(r"TASK TAGS: \[([^]]*)\]", result.stdout))))
-    assert set(DOCUMENTED) | {"kubo", "cluster", "firewall"} <= listed, result.stdout
+    assert set(DOCUMENTED) | {"kubo", "cluster", "firewall", "metrics", "monitoring"} <= listed, result.stdout
 
 
 def test_the_firewall_tag_puts_back_the_rules_and_touches_nothing_else(nodes):
