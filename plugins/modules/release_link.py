@@ -15,9 +15,13 @@ description:
     the links at O(version), each replaced atomically, and returns the
     version they pointed at before, so switching back is the same call with
     that version.
-  - Refuses, changing nothing, when the version is not installed.
-  - Without O(version) it only reports the version linked now, so a run can
-    skip installing a release that is in place.
+  - Refuses, changing nothing, when the version is not installed, or when its
+    programs are no longer what was installed (size and sha256 recorded by
+    M(pinfleet.ipfs.release_install)). A release unpacked before such records
+    existed is switched to if its programs are there and not empty.
+  - Without O(version) it only reports the version linked now and whether its
+    programs are sound, so a run can skip installing a release that is in
+    place and install again one that is damaged.
 version_added: 0.3.0
 author: pinfleet developers (@pinfleet)
 options:
@@ -90,12 +94,27 @@ linked:
   returned: without O(version)
   type: bool
   sample: true
+sound:
+  description: >-
+    Whether the programs of the linked version are there and match the sizes
+    and digests recorded when they were installed (false without a link).
+  returned: without O(version)
+  type: bool
+  sample: false
+  version_added: 0.4.0
+problems:
+  description: What is wrong with each program of the linked version that is not sound.
+  returned: without O(version)
+  type: dict
+  sample: {ipfs: empty}
+  version_added: 0.4.0
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import linked_version
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.releases import problems
 
 
 def relink(link: str, target: str) -> None:
@@ -121,18 +140,23 @@ def main():
     programs = p["programs"] or [p["dist"]]
     if p["version"] is None:
         link = os.path.join(p["bin_dir"], programs[0])
-        module.exit_json(changed=False, current=linked_version(link), linked=os.path.islink(link))
+        current = linked_version(link)
+        found = problems(os.path.join(p["root"], p["dist"], current), programs) if current else {}
+        module.exit_json(changed=False, current=current, linked=os.path.islink(link),
+                         sound=bool(current) and not found, problems=found)
     folder = os.path.join(p["root"], p["dist"], p["version"])
     links = {os.path.join(p["bin_dir"], name): os.path.join(folder, name) for name in programs}
     previous = linked_version(next(iter(links)))
-    missing = [name for name in programs if not os.access(os.path.join(folder, name), os.X_OK)]
-    if missing and module.check_mode:
+    # A release unpacked before installs were recorded is whole if its programs are there.
+    damaged = {name: problem for name, problem in problems(folder, programs).items() if problem != "not recorded"}
+    if damaged and module.check_mode:
         # Check mode on a host the run would install the version on first.
         module.exit_json(changed=True, previous=previous,
                          msg=f"{p['dist']} {p['version']} would be installed in {folder} and linked")
-    if missing:
+    if damaged:
         module.fail_json(msg=f"{p['dist']} {p['version']} is not installed in {folder} "
-                             f"(no {', '.join(missing)}): install it before switching to it")
+                             f"({', '.join(f'{name}: {problem}' for name, problem in damaged.items())}): "
+                             "install it before switching to it")
     stale = {link: target for link, target in links.items()
              if not os.path.islink(link) or os.readlink(link) != target}
     result = {"changed": bool(stale), "previous": previous}
