@@ -11,7 +11,7 @@ module: host_space_info
 short_description: Free space on a peer's folders, and what its kubo repository holds
 description:
   - Reads, changing nothing, the free space of the filesystem each of O(paths)
-    is on (a folder not made yet: that of its nearest existing parent), so the
+    is on (for a folder not made yet, that of its nearest existing parent), so the
     checks can refuse a run that would fill a disk before anything is written.
   - With O(kubo_path), also what kubo's repository there holds, as kubo
     counts it against C(Datastore.StorageMax); with O(storage_max), that

@@ -159,3 +159,13 @@ def test_limited_run_is_refused(tmp_path, storage):
     result = playbook("playbooks/site.yml", "--limit", STORAGE[0])
     assert_refused(result, storage, before, f"{', '.join(sorted(STORAGE[1:]))} of group 'storage' are not in this run",
                    "run on the whole group")
+
+
+def test_a_machine_listed_twice_is_refused_naming_both(tmp_path, storage):
+    """A copy-paste mistake: a new inventory name that points at a machine already in the group."""
+    last = STORAGE[-1]
+    overlay = tmp_path / "twice.yml"
+    overlay.write_text(yaml.safe_dump({"storage": {"hosts": {"n9": connection(last)}}}))
+    before = [fingerprint(node) for node in storage]
+    result = playbook("playbooks/site.yml", "-i", str(overlay))
+    assert_refused(result, storage, before, f"{last} and n9 are one machine", "Remove the second name")
