@@ -7,6 +7,7 @@ and run the collection's playbooks again with other inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -26,6 +27,13 @@ ROOT = Path(os.environ.get("PINFLEET_ROOT", Path(__file__).resolve().parents[2])
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 IPFS_PATH = "/var/lib/ipfs"
 CLUSTER_PATH = "/var/lib/ipfs-cluster"
+
+
+def state_folder() -> Path:
+    """Where the plays keep their lock and records for the scenario's inventory, by default (lookup state_dir)."""
+    folder = Path(INVENTORY).parent
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local/state")
+    return base / "pinfleet" / f"{folder.name}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}"
 
 
 def inventory_groups() -> dict[str, list[str]]:

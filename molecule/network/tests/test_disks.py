@@ -34,7 +34,8 @@ def test_a_full_install_folder_and_a_storage_limit_below_use_are_refused(tmp_pat
     before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_storage_max": "1KB"})
     assert_refused(result, storage, before,
-                   f"{STORAGE[0]}: /opt/pinfleet/kubo (under kubo_install_root) has 8 MiB free and kubo {VERSION} needs",
+                   f"{STORAGE[0]}: /opt/pinfleet/kubo (under kubo_install_root) has 8 MiB free",
+                   f"kubo {VERSION} needs",
                    "set kubo_install_root to a folder on a larger disk",
                    *[f"{name}: " for name in STORAGE],
                    "kubo_storage_max 1KB is below what the repository at /var/lib/ipfs holds",

@@ -22,6 +22,7 @@ from pinfleet_hosts import (
     cluster_ctl,
     failures,
     playbook,
+    state_folder,
     wait_for,
 )
 
@@ -127,7 +128,7 @@ def test_a_rest_api_exposure_removed_from_the_inventory_is_gone(tmp_path, nodes,
 def test_a_second_site_run_is_refused_while_one_runs(tmp_path, nodes):
     """site.yml takes the lock upgrade.yml takes: a run started beside another changes nothing and says why.
     The first run, given the same secret with a trailing newline, changes nothing either."""
-    lock = Path(INVENTORY).parent / "upgrades" / "lock"
+    lock = state_folder() / "upgrades" / "lock"
     (tmp_path / "vars.json").write_text(json.dumps({"cluster_secret": SECRET_WITH_NEWLINE}))
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/site.yml"), "-e", f"@{tmp_path / 'vars.json'}"]
     before = pids(nodes, "ipfs-cluster")
