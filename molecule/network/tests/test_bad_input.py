@@ -119,6 +119,8 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, storage):
         pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094", "cluster_restapi_basic_auth": {"a": "b"}},
                      "cluster_restapi_self_signed: true", id="exposed-api-without-tls"),
         pytest.param({"cluster_trusted_peers": []}, "cluster_trusted_peers is an empty list", id="no-trusted-peers"),
+        pytest.param({"cluster_secret": "cd" * 32}, "cluster_secret is not the secret the running cluster uses",
+                     id="secret-changed-on-a-running-cluster"),
     ],
 )
 def test_bad_cluster_input(tmp_path, storage, extra, expected):
