@@ -327,7 +327,8 @@ def main():
         problems = unmet(state, wait)
     waited = round(time.monotonic() - start, 1)
     if problems:
-        module.fail_json(msg=f"After {waited}s: " + "; ".join(problems) + ".", waited=waited, **state)
+        logs = " ".join(f"The log of {unit} ends: {journal(module, unit)}" for unit in units.values())
+        module.fail_json(msg=f"After {waited}s: " + "; ".join(problems) + ". " + logs, waited=waited, **state)
     module.exit_json(changed=False, waited=waited, **state)
 
 
