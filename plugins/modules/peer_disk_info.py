@@ -70,12 +70,12 @@ storage_max_bytes:
   type: int
   sample: 10000000000
 swarm_key_digest:
-  description: The digest of the repository's C(swarm.key); null where there is none.
+  description: The digest of the repository's C(swarm.key); null where there is none, or it is not a valid key.
   returned: with O(kubo_path)
   type: str
   sample: 3f2a9c0e5b7d1a44
 cluster_secret_digest:
-  description: The digest of the secret in C(service.json); null where there is no such file.
+  description: The digest of the secret in C(service.json); null where there is none, or it is not a valid secret.
   returned: with O(cluster_path)
   type: str
   sample: 9b1e04d2c3a5f677
@@ -86,7 +86,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.host_space import free_bytes, parse_bytes, repo_bytes
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.secrets import cluster_secret_digest, swarm_key_digest
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.secrets import (
+    cluster_secret_digest,
+    cluster_secret_problem,
+    swarm_key_digest,
+    swarm_key_problem,
+)
 
 
 def read(path: str, parse=None):
@@ -113,11 +118,12 @@ def main():
     if p["kubo_path"]:
         result["repo_bytes"] = repo_bytes(p["kubo_path"])
         key = read(os.path.join(p["kubo_path"], "swarm.key"))
-        result["swarm_key_digest"] = None if key is None else swarm_key_digest(key)
+        result["swarm_key_digest"] = None if key is None or swarm_key_problem(key) else swarm_key_digest(key)
     if p["cluster_path"]:
         service = read(os.path.join(p["cluster_path"], "service.json"), json.load)
         secret = (service or {}).get("cluster", {}).get("secret") if isinstance(service, dict) else None
-        result["cluster_secret_digest"] = None if secret is None else cluster_secret_digest(secret)
+        result["cluster_secret_digest"] = (None if secret is None or cluster_secret_problem(secret)
+                                           else cluster_secret_digest(secret))
     if p["storage_max"] is not None:
         try:
             result["storage_max_bytes"] = parse_bytes(p["storage_max"])

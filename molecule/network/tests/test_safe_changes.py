@@ -60,15 +60,16 @@ def cid(nodes):
     return cid
 
 
-def assert_stopped_at_one_peer(nodes, cid, result, unit, log):
-    """The run failed naming the one peer it restarted, with the daemon's reason; the others were not restarted."""
+def assert_stopped_at_one_peer(nodes, cid, result, unit, *, log: str, why: str):
+    """log: the daemon's reason, as its log says it; why: the changed keys the run restarted it for."""
+    # The run failed naming the one peer it restarted, with the daemon's reason; the others were not restarted.
     out = result.stdout + result.stderr
     assert result.returncode != 0
     down = [name for name, node in nodes.items() if node.run(f"systemctl is-active {unit}").stdout.strip() != "active"]
     assert len(down) == 1, (down, failures(out))
     assert f" on {down[0]} did not come back with its new settings, so the rolling restart stopped there" in out, \
         failures(out)
-    assert log in out and "and run the play again" in out, failures(out)
+    assert log in out and f"It was restarted for {why}" in out and "and run the play again" in out, failures(out)
     serving = [name for name in nodes if name != down[0]]
     assert {n: p for n, p in pids(nodes, unit).items() if n in serving} == {n: STARTED[unit][n] for n in serving}
     for name in serving:
@@ -79,7 +80,7 @@ def assert_stopped_at_one_peer(nodes, cid, result, unit, log):
 def test_a_kubo_setting_a_node_cannot_start_with_stops_at_that_node(tmp_path, nodes, cid):
     STARTED.update({unit: pids(nodes, unit) for unit in ("ipfs", "ipfs-cluster")})
     result = site(tmp_path, kubo_config_extra={"Addresses.Swarm": ["/ip4/0.0.0.0/tcp/notaport"]})
-    assert_stopped_at_one_peer(nodes, cid, result, "ipfs", "notaport")
+    assert_stopped_at_one_peer(nodes, cid, result, "ipfs", log="notaport", why="kubo's config changed: Addresses.Swarm")
 
 
 def test_a_cluster_setting_a_peer_cannot_start_with_stops_at_that_peer(tmp_path, nodes, cid):
@@ -87,7 +88,8 @@ def test_a_cluster_setting_a_peer_cannot_start_with_stops_at_that_peer(tmp_path,
     result = site(tmp_path, cluster_service_extra={"cluster": {"secret": "zz" * 32}})
     for name, node in nodes.items():
         assert node.run("systemctl is-active ipfs").stdout.strip() == "active", name
-    assert_stopped_at_one_peer(nodes, cid, result, "ipfs-cluster", "encoding/hex")
+    assert_stopped_at_one_peer(nodes, cid, result, "ipfs-cluster", log="encoding/hex",
+                               why="service.json changed: cluster.secret")
 
 
 def test_an_exposed_rest_api_and_a_secret_with_a_trailing_newline(tmp_path, nodes, cid):
