@@ -156,6 +156,21 @@ def _agreement(up: dict[str, dict]) -> list[tuple[str, dict]]:
     return found
 
 
+def _lost(r) -> dict | None:
+    """A peer whose repository or cluster folder is gone: every other finding about it follows from that."""
+    gone = [f"{what} {part['path']}" for what, part, there in (
+        ("kubo's repository", r["kubo"], r["kubo"].get("repo", True)),
+        ("the cluster peer's folder", r["cluster"], r["cluster"].get("data", True))) if not there]
+    if not gone:
+        return None
+    return _finding("data", f"{' and '.join(gone)} {'is' if len(gone) == 1 else 'are'} gone (no identity, key,"
+                            " secret or pinset here), so the daemons cannot run as this peer",
+                    "run playbooks/site.yml: it rebuilds the peer with a new identity and it fetches the pinset from"
+                    " the others; the others take the new identity into their lists, and with the default"
+                    " cluster_trusted_peers every other cluster peer restarts once, one at a time, to trust it",
+                    "the folder was deleted, or its disk failed or was replaced")
+
+
 def _daemons(host, r, up):
     found = [_finding("daemons", f"{unit} is {state}",
                       f"systemctl start {unit}; journalctl -u {unit} says why it stopped")
@@ -328,6 +343,11 @@ def analyse(reports: dict[str, dict], monitors: dict[str, dict] | None = None) -
             findings[host].append(_finding("reachable", "Ansible could not examine this host: "
                                                         + str(report.get("msg") or "unreachable"),
                                            "bring the host back, or remove it with playbooks/remove.yml"))
+    # A peer without its data is named for that alone, and compared with no other.
+    lost = {h: _lost(r) for h, r in up.items() if _lost(r)}
+    for host, finding in lost.items():
+        findings[host].append(finding)
+    up = {h: r for h, r in up.items() if h not in lost}
     for host, r in up.items():
         for check in (_daemons, _reachability, _peer_ids, _stale_addresses, _trust, _pinset, _logs):
             findings[host] += check(host, r, up)

@@ -96,13 +96,16 @@ reach:
   type: list
   elements: dict
 kubo:
-  description: ID, swarm key digest, version, Bootstrap list.
+  description: >-
+    Its repository (C(path)) and whether it is there (C(repo)), ID, swarm key digest, version,
+    Bootstrap list.
   returned: always
   type: dict
 cluster:
   description: >-
-    ID, secret digest, consensus, cluster name, trusted peers, peer lists, whether its metrics are on
-    (C(metrics)), version, peers, pin statuses.
+    Its folder (C(path)) and whether it holds the peer's identity (C(data)), ID, secret digest,
+    consensus, cluster name, trusted peers, peer lists, whether its metrics are on (C(metrics)),
+    version, peers, pin statuses.
   returned: always
   type: dict
 log:
@@ -204,7 +207,8 @@ def main():
             swarm_key_digest = secrets.swarm_key_digest(handle.read())
     except OSError:
         swarm_key_digest = ""
-    kubo = {"id": (config.get("Identity") or {}).get("PeerID"), "swarm_key_digest": swarm_key_digest,
+    kubo = {"path": p["kubo_path"], "repo": os.path.isfile(os.path.join(p["kubo_path"], "config")),
+            "id": (config.get("Identity") or {}).get("PeerID"), "swarm_key_digest": swarm_key_digest,
             "bootstrap": config.get("Bootstrap") or [], "version": None}
     try:
         kubo["version"] = "v" + json.loads(api.request(p["kubo_api"].rstrip("/") + "/api/v0/version", "POST",
@@ -221,7 +225,8 @@ def main():
             peerstore = [line.strip() for line in handle if line.strip()]
     except OSError:
         peerstore = []
-    cluster = {"id": identity.get("id"),
+    cluster = {"path": p["cluster_path"], "data": os.path.isfile(os.path.join(p["cluster_path"], "identity.json")),
+               "id": identity.get("id"),
                "secret_digest": secrets.cluster_secret_digest((service.get("cluster") or {}).get("secret", "")),
                "consensus": consensus, "cluster_name": crdt.get("cluster_name"),
                "trusted_peers": crdt.get("trusted_peers"), "peerstore": peerstore,

@@ -47,6 +47,27 @@ def test_a_different_secret_is_named_on_that_host_only_and_never_shown():
     assert "cluster_secret" in found["s2"][0]["fix"]
 
 
+@pytest.mark.parametrize("lost", ["cluster", "kubo", "both"])
+def test_a_peer_whose_data_is_gone_is_named_for_that_alone(lost):
+    """What the diagnosis saw of a peer whose folder was deleted: no identity, no secret, its daemons down."""
+    reports = healthy()
+    s2 = reports["s2"]
+    s2["units"] = {"ipfs.service": "failed", "ipfs-cluster.service": "failed"}
+    if lost in ("cluster", "both"):
+        s2["cluster"].update(path="/var/lib/ipfs-cluster", data=False, id=None, secret_digest="e3b0", running=False,
+                             metrics=False, pins=None, peers=None)
+    if lost in ("kubo", "both"):
+        s2["kubo"].update(path="/var/lib/ipfs", repo=False, id=None, swarm_key_digest="", bootstrap=[])
+    found = analyse(reports, {"m1": {"targets": []}})
+    assert [f["check"] for f in found["s2"]] == ["data"], found["s2"]
+    problem = found["s2"][0]["problem"]
+    assert ("/var/lib/ipfs-cluster" in problem) == (lost != "kubo")
+    assert ("kubo's repository /var/lib/ipfs" in problem) == (lost != "cluster")
+    assert "new identity" in found["s2"][0]["fix"] and "restarts once" in found["s2"][0]["fix"]
+    # The others are not compared with it: no secret, key or version finding anywhere.
+    assert not {f["check"] for h in ("s1", "s3") for f in found[h]} & {"cluster secret", "swarm key", "versions"}
+
+
 def test_a_stopped_kubo_is_named_with_the_connector_error():
     reports = healthy()
     reports["s3"]["units"]["ipfs.service"] = "inactive"
