@@ -102,7 +102,7 @@ def test_a_target_the_mirror_lacks_is_refused_leaving_nothing(nodes, content):
     result = upgrade("v0.99.9", CLUSTER_NEW)
     out = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "v0.99.9" in out, failures(out)
+    assert "v0.99.9" in out and "HTTP Error 404" in out and "/v0.99.9/" in out, failures(out)
     assert not changed_hosts(out), changed_hosts(out)
     assert [fingerprint(node) for node in nodes.values()] == before
     assert controller_files() == files
