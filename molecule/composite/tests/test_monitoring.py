@@ -189,3 +189,12 @@ def test_a_monitor_without_peer_metrics_is_refused_before_any_change(peers):
     after = {name: node.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value pinfleet-metrics"
                                      " ipfs-cluster") for name, node in peers.items()}
     assert after == before
+
+
+def test_monitoring_sources_that_shut_out_the_monitor_are_refused_before_any_change(peers):
+    before = {name: node.check_output("cat /etc/pinfleet/firewall.nft") for name, node in peers.items()}
+    run = playbook("playbooks/site.yml", "-e", '{"firewall_monitoring_sources": ["10.99.0.1"]}')
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "firewall_monitoring_sources (10.99.0.1) shuts out m1 of group monitoring" in run.stdout, failures(
+        run.stdout)
+    assert {name: node.check_output("cat /etc/pinfleet/firewall.nft") for name, node in peers.items()} == before
