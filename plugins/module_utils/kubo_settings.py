@@ -70,8 +70,9 @@ def render(defaults, current, settings, keep):
     return config, changes
 
 
-def write_atomic(path, config):
-    st = os.stat(path)
+def write_atomic(path, config, like=None):
+    """Write config to path as JSON, in one step, with the owner and mode of like (by default, path's own)."""
+    st = os.stat(like or path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.")
     try:
         with os.fdopen(fd, "w") as handle:

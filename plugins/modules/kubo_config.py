@@ -44,6 +44,21 @@ options:
     type: list
     elements: str
     default: [Identity, Datastore]
+  init_profile:
+    description:
+      - With O(defaults), a file that does not exist yet is made first - what
+        C(ipfs init --empty-repo --profile=<init_profile>) writes in a
+        throwaway folder, without its private key, owned as the config is -
+        so the config renders onto the defaults of the kubo version O(ipfs)
+        runs, whoever installed it. In check mode the defaults are made and
+        read, and the file is not written.
+    type: str
+    version_added: 0.4.0
+  ipfs:
+    description: The kubo program whose defaults O(init_profile) makes.
+    type: path
+    default: /usr/local/bin/ipfs
+    version_added: 0.4.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - pinfleet.ipfs.attributes
@@ -77,10 +92,29 @@ _SECRET = ("Identity",)
 
 import json
 import os
+import shutil
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, render, write_atomic
+
+
+def init_defaults(module, program: str, profile: str) -> dict:
+    """The config a fresh `ipfs init` of this program and profile writes, without its private key."""
+    scratch = tempfile.mkdtemp(prefix="pinfleet-kubo-defaults-")
+    try:
+        rc, _out, err = module.run_command([program, "init", "--empty-repo", f"--profile={profile}"],
+                                           environ_update={"IPFS_PATH": scratch})
+        if rc != 0:
+            module.fail_json(msg=f"{program} init --profile={profile} failed, so its defaults could not be made: "
+                                 f"{err.strip()}")
+        with open(os.path.join(scratch, "config")) as handle:
+            defaults = json.load(handle)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    defaults.get("Identity", {}).pop("PrivKey", None)
+    return defaults
 
 
 def main():
@@ -90,6 +124,8 @@ def main():
             "settings": {"type": "dict", "required": True},
             "defaults": {"type": "path"},
             "keep": {"type": "list", "elements": "str", "default": ["Identity", "Datastore"]},
+            "init_profile": {"type": "str"},
+            "ipfs": {"type": "path", "default": "/usr/local/bin/ipfs"},
         },
         supports_check_mode=True,
     )
@@ -110,8 +146,16 @@ def main():
         module.exit_json(**result)
     config = load_json(module, path, "initialise the repository (ipfs init) first")
 
-    if module.params["defaults"]:
+    if module.params["defaults"] and module.params["init_profile"] and not os.path.exists(module.params["defaults"]):
+        defaults = init_defaults(module, module.params["ipfs"], module.params["init_profile"])
+        if not module.check_mode:
+            folder, owner = os.path.dirname(module.params["defaults"]), os.stat(path)
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            os.chown(folder, owner.st_uid, owner.st_gid)
+            write_atomic(module.params["defaults"], defaults, like=path)
+    elif module.params["defaults"]:
         defaults = load_json(module, module.params["defaults"], "make them with ipfs init in a folder of their own")
+    if module.params["defaults"]:
         config, changes = render(defaults, config, settings, module.params["keep"])
     else:
         changes = apply_settings(config, settings)

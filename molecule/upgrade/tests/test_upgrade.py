@@ -29,6 +29,7 @@ from pinfleet_hosts import (
     ipfs,
     playbook,
     reachable,
+    starts,
     wait_for,
 )
 
@@ -181,6 +182,21 @@ def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
     assert all(h["down_seconds"] > 0 for h in summary["hosts"])
 
 
+def site_after_upgrade(nodes, *args: str) -> str:
+    """site.yml at the new versions, right after an upgrade: it finds every host as it would leave it."""
+    result = playbook("playbooks/site.yml", "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}", *args)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    for name in nodes:
+        assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), failures(out)
+    return out
+
+
+def test_after_a_stop_all_upgrade_site_check_mode_finds_nothing_to_change(nodes, content):
+    out = site_after_upgrade(nodes, "--check")
+    assert "would change: nothing" in out, out[-2000:]
+
+
 @pytest.fixture(scope="module")
 def prober(nodes, content):
     """One prober for the two rolling runs below."""
@@ -228,6 +244,12 @@ def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
     assert len(rounds) > 10 and max(api_up) == 3 and max(readable) == 3, "the prober never saw all three answer"
     assert min(api_up) >= 2, f"the REST API answered from fewer than 2 peers: {api_up}"
     assert min(readable) >= 2, f"the pinned content was readable on fewer than 2 peers: {readable}"
+
+
+def test_after_a_rolling_upgrade_the_first_site_run_changes_and_restarts_nothing(nodes, content):
+    before = {name: starts(node) for name, node in nodes.items()}
+    site_after_upgrade(nodes)
+    assert {name: starts(node) for name, node in nodes.items()} == before
 
 
 def test_a_run_at_the_targets_changes_nothing(nodes, content):

@@ -13,7 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_backup, kubo_repo
+from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_backup, kubo_config, kubo_repo
 
 MIRROR = Path(os.environ.get("PINFLEET_CACHE", Path.home() / ".cache/pinfleet")) / "mirror"
 USER = pwd.getpwuid(os.getuid()).pw_name
@@ -128,3 +128,25 @@ def test_check_mode_migrates_nothing(run_module, kubo, tmp_path):
     before = repo_of(old, repo)
     result = run_module(kubo_repo.main, {"path": str(repo), "user": USER, "binary": str(new)}, check_mode=True)
     assert result["repo_version_before"] == before and int((repo / "version").read_text()) == before
+
+
+def test_the_config_renders_onto_defaults_the_installed_kubo_makes(run_module, kubo, tmp_path):
+    """What the upgrade and site.yml do after a new kubo is linked: its defaults made once, the config rendered."""
+    _old, new = kubo
+    repo = tmp_path / "repo"
+    repo_of(new, repo)
+    (repo / "config").chmod(0o600)
+    defaults = repo / "defaults" / "vnew-flatfs.json"
+    args = {"path": str(repo), "defaults": str(defaults), "init_profile": "flatfs", "ipfs": str(new),
+            "settings": {"AutoConf.Enabled": False, "Bootstrap": []}}
+    checked = run_module(kubo_config.main, args, check_mode=True)
+    assert not checked.get("failed") and not defaults.exists(), checked
+    rendered = run_module(kubo_config.main, args)
+    assert not rendered.get("failed"), rendered
+    made = json.loads(defaults.read_text())
+    assert "PrivKey" not in made["Identity"] and made["Datastore"]["Spec"]
+    assert oct(defaults.stat().st_mode & 0o777) == "0o600"
+    config = json.loads((repo / "config").read_text())
+    assert config["AutoConf"]["Enabled"] is False and config["Bootstrap"] == []
+    assert config["Identity"]["PrivKey"], "the node's own key was kept"
+    assert run_module(kubo_config.main, args)["changed"] is False
