@@ -121,7 +121,7 @@ def test_a_rotation_whose_new_secret_cannot_form_the_cluster_rolls_back(nodes, p
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/rotate.yml"), "-e", "pinfleet_rotate_timeout=20"]
     with cut_off(nodes["o1"], others, 9096):
         run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+                               env=dict(os.environ, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1"))
         lines = []
         for line in run.stdout:
             lines.append(line)
