@@ -228,6 +228,9 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
     assert_every_pin_kept(nodes)
     summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
     assert summary["strategy"] == "rolling" and summary["outcome"] == "upgraded"
+    # The killed run's lock was taken over, and the summary says so.
+    assert summary["lock"].startswith("took over the lock of run "), summary["lock"]
+    assert "took over the lock of run " in out, failures(out)
 
 
 def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
