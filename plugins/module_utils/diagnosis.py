@@ -10,6 +10,7 @@ every host's facts into findings, each with its cause and its fix.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 # libp2p, ipfs-cluster and kubo messages that operators meet, with what they mean.
 KNOWN_MESSAGES = [
@@ -306,9 +307,9 @@ def _unwatched(host, r, monitors):
                                 " this peer", "set pinfleet_metrics: true (group_vars) and run playbooks/site.yml")]
 
 
-def _monitoring(monitors: dict[str, dict]) -> list[tuple[str, str, dict]]:
+def _monitoring(monitors: dict[str, dict], addresses: dict[str, str]) -> list[tuple[str, str, dict]]:
     """(peer, monitor, finding) of every target a monitor cannot scrape, and of every monitor that does not answer
-    (its peer is the monitor itself)."""
+    (its peer is the monitor itself). addresses: each diagnosed peer's address now."""
     found = []
     for monitor, view in sorted(monitors.items()):
         if view.get("error"):
@@ -322,6 +323,10 @@ def _monitoring(monitors: dict[str, dict]) -> list[tuple[str, str, dict]]:
             error = target.get("lastError") or target.get("health") or "not scraped yet"
             cause, fix = next(((c, f) for key, c, f in _SCRAPE_ERRORS if re.search(key, error)),
                               ("", f"see Prometheus's targets page on {monitor}"))
+            now = addresses.get(labels.get("peer"))
+            if now and urlsplit(target.get("scrapeUrl") or "").hostname not in (None, now):
+                cause = f"the targets list {labels.get('peer')} at an address it no longer has (it is now at {now})"
+                fix = "run playbooks/site.yml, which rewrites the monitor's targets from the peers' addresses"
             found.append((labels.get("peer", monitor), monitor,
                           _finding("monitoring", f"{monitor} cannot read the {labels.get('role')} metrics of"
                                                  f" {labels.get('peer')} ({target.get('scrapeUrl')}): {error}",
@@ -355,6 +360,6 @@ def analyse(reports: dict[str, dict], monitors: dict[str, dict] | None = None) -
     for host, finding in _agreement(up):
         findings[host].append(finding)
     # Under the peer where it is diagnosed here, else (a top cluster's peer, the monitor itself) under the monitor.
-    for peer, monitor, finding in _monitoring(monitors):
+    for peer, monitor, finding in _monitoring(monitors, {h: r.get("address") for h, r in up.items()}):
         findings.setdefault(peer if peer in findings else monitor, []).append(finding)
     return findings

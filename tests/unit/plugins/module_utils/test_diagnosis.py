@@ -185,6 +185,17 @@ def test_a_target_the_monitor_cannot_scrape_is_named_with_its_cause():
     assert "firewall_monitoring_sources" in found["m1"][0]["fix"]
 
 
+def test_a_target_at_a_former_address_is_blamed_on_the_targets_not_a_firewall():
+    """s3 moved to 10.0.0.9: the monitor still scrapes 10.0.0.3 and times out."""
+    reports, monitors = monitored()
+    reports["s3"]["address"] = "10.0.0.9"
+    timeout = 'Get "http://10.0.0.3:8889/metrics/kubo": context deadline exceeded'
+    monitors["m1"]["targets"][4] = target("s3", "kubo", "down", timeout)
+    found = [f for f in analyse(reports, monitors)["s3"] if f["check"] == "monitoring"]
+    assert len(found) == 1 and "no longer has (it is now at 10.0.0.9)" in found[0]["cause"], found
+    assert "rewrites the monitor's targets" in found[0]["fix"] and "firewall" not in found[0]["fix"]
+
+
 def test_a_monitor_that_does_not_answer_is_a_finding_of_its_own():
     reports = monitored()[0]
     found = analyse(reports, {"m1": {"error": "Connection refused"}})
