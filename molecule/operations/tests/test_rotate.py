@@ -6,13 +6,11 @@ secrets change the way an operator's vault does, and stay changed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import secrets
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -26,18 +24,17 @@ KEY_FILE, SECRET_FILE = EPHEMERAL / "storage.psk", EPHEMERAL / "storage.secret"
 OUTAGE_BOUND = 60
 
 
-@contextlib.contextmanager
 def cut_off(node, others: list[str], port: int):
-    """Nothing on a TCP port between the node and the others, either way, while the context lasts."""
+    """Nothing on a TCP port between the node and the others, either way, until mend(node)."""
     peers = "{ " + ", ".join(others) + " }"
     node.check_output(f"nft add table inet fault && nft add chain inet fault input"
                       f" '{{ type filter hook input priority -10; }}'"
                       f" && nft add rule inet fault input ip saddr '{peers}' tcp dport {port} drop"
                       f" && nft add rule inet fault input ip saddr '{peers}' tcp sport {port} drop")
-    try:
-        yield
-    finally:
-        node.check_output("nft delete table inet fault")
+
+
+def mend(node):
+    node.run("nft delete table inet fault")
 
 
 def on_hosts(nodes) -> dict[str, tuple[str, str]]:
@@ -113,26 +110,31 @@ def test_a_new_key_and_secret_are_refused_by_site_then_rotated_while_serving(nod
 
 
 def test_a_rotation_whose_new_secret_cannot_form_the_cluster_rolls_back(nodes, pins):
-    """o1 cannot reach the others' cluster swarm while the peers restart on the new secret; the rule goes once
-    the run rolls back, so every peer must come back on the secret it had, with every pin."""
+    """Once the peers are down for the rotation, o1 can no longer reach the others' cluster swarm, nor they its:
+    the cluster cannot form on the new secret. The cut ends as the run rolls back, so every peer must come back
+    on the secret it had, with every pin."""
     old = on_hosts(nodes)
     SECRET_FILE.write_text(secrets.token_hex(32) + "\n")
     others = [address(node) for name, node in nodes.items() if name != "o1"]
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/rotate.yml"), "-e", "pinfleet_rotate_timeout=20"]
-    with cut_off(nodes["o1"], others, 9096):
-        run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1"))
-        lines = []
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=dict(os.environ, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1"))
+    lines, cutting = [], False
+    try:
         for line in run.stdout:
             lines.append(line)
+            if "TASK [Stop the daemons that read the secret" in line:
+                cut_off(nodes["o1"], others, 9096)
+                cutting = True
             if "TASK [Stop the daemons again]" in line:
                 break
         else:
             pytest.fail("the rotation did not roll back:\n" + "".join(lines[-60:]))
-    rest = threading.Thread(target=lambda: lines.extend(run.stdout))
-    rest.start()
+    finally:
+        if cutting:
+            mend(nodes["o1"])
+    lines.extend(run.stdout)
     run.wait(timeout=600)
-    rest.join()
     out = "".join(lines)
     assert run.returncode != 0, out[-3000:]
     assert "The network did not form on the new cluster secret" in out and "every peer went back" in out, \
