@@ -178,6 +178,17 @@ def failures(out: str) -> str:
     return f"{context[-3000:]}\n...\n{out[-1500:]}"
 
 
+def changes(out: str) -> str:
+    """The tasks a playbook run changed something with, each with its changed lines: what a no-change run did."""
+    found, task = [], ""
+    for line in out.splitlines():
+        if line.startswith("TASK ["):
+            task = line
+        elif line.startswith("changed: "):
+            found += [task, line[:300]] if not found or found[-2] != task else [line[:300]]
+    return "\n".join(found) or "(no task reported a change)"
+
+
 def cluster_ctl(node, *args: str, check: bool = True):
     """Run ipfs-cluster-ctl on a node against its local REST API."""
     result = node.run("ipfs-cluster-ctl " + " ".join(map(shlex.quote, args)))

@@ -14,7 +14,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pinfleet_hosts import INVENTORY, ROOT, Prober, add_files, address, failures, ipfs, playbook, starts, wait_for
+from pinfleet_hosts import (
+    INVENTORY,
+    ROOT,
+    Prober,
+    add_files,
+    address,
+    changes,
+    failures,
+    ipfs,
+    playbook,
+    starts,
+    wait_for,
+)
 from test_operations import FIRST, TRUST_ALL, assert_network
 
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
@@ -105,7 +117,7 @@ def test_a_new_key_and_secret_are_refused_by_site_then_rotated_while_serving(nod
     out = again.stdout + again.stderr
     assert again.returncode == 0, failures(out)
     for name in nodes:
-        assert re.search(rf"^{name}\s+: ok=\d+\s+changed=0 ", out, re.M), out[-2000:]
+        assert re.search(rf"^{name}\s+: ok=\d+\s+changed=0 ", out, re.M), changes(out)
     assert {name: starts(node) for name, node in nodes.items()} == after
 
 

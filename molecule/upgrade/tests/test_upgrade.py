@@ -22,6 +22,7 @@ from pinfleet_hosts import (
     add_files,
     address,
     beside_a_run,
+    changes,
     cluster_ctl,
     cluster_id,
     failures,
@@ -188,7 +189,7 @@ def site_after_upgrade(nodes, *args: str) -> str:
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
     for name in nodes:
-        assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), failures(out)
+        assert re.search(rf"^{name}\s*: ok=\d+\s+changed=0 ", out, re.M), changes(out)
     return out
 
 
