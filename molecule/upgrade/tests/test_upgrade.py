@@ -40,8 +40,13 @@ UPGRADES = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "upgrades"
 PINS = 12
 
 
+# The scenario's inventory pins the old pebble format, to make the store an old peer made; an operator's
+# inventory pins none, and the upgrade renders service.json from it, as site.yml does.
+UNPINNED = ("-e", '{"cluster_service_extra": {}}')
+
+
 def upgrade(kubo: str, cluster: str, *args: str) -> subprocess.CompletedProcess:
-    return playbook("playbooks/upgrade.yml", "-e", f"kubo_version={kubo} cluster_version={cluster}", *args)
+    return playbook("playbooks/upgrade.yml", "-e", f"kubo_version={kubo} cluster_version={cluster}", *UNPINNED, *args)
 
 
 def versions(node) -> tuple[str, str, str]:
@@ -185,7 +190,8 @@ def test_stop_all_upgrade_to_the_newest_versions(nodes, outsider, content):
 
 def site_after_upgrade(nodes, *args: str) -> str:
     """site.yml at the new versions, right after an upgrade: it finds every host as it would leave it."""
-    result = playbook("playbooks/site.yml", "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}", *args)
+    result = playbook("playbooks/site.yml", "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}", *UNPINNED,
+                      *args)
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
     for name in nodes:
@@ -212,7 +218,7 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
     """Back to the older kubo (its repository migrated down by the newer program), one peer at a time."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
-           "-e", f"kubo_version={KUBO_OLD} cluster_version={CLUSTER_NEW}"]
+           "-e", f"kubo_version={KUBO_OLD} cluster_version={CLUSTER_NEW}", *UNPINNED]
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
     try:
@@ -267,7 +273,7 @@ def test_a_run_at_the_targets_changes_nothing(nodes, content):
 
 def test_the_lock_stops_a_concurrent_run(nodes, content):
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
-           "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}"]
+           "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}", *UNPINNED]
     second, first_rc, first_out = beside_a_run(cmd, UPGRADES / "lock", lambda: upgrade(KUBO_NEW, CLUSTER_NEW))
     out = second.stdout + second.stderr
     assert second.returncode != 0
