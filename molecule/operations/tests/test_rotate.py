@@ -109,7 +109,7 @@ def test_a_new_key_and_secret_are_refused_by_site_then_rotated_while_serving(nod
     silences = {name: (longest_silence(prober.rounds, name, 0), longest_silence(prober.rounds, name, 1))
                 for name in nodes}
     # The measured outage, kept with the test bed's logs (the README quotes it).
-    report = re.search(r"Seconds from the stop until the peer saw every other again: [^.\"]*", out)
+    report = re.search(r"Seconds from the stop until the peer saw every other again: ([^\"]*)\.\"", out)
     figures = Path(os.environ["PINFLEET_CACHE"]) / "logs" / "rotation-outage.txt"
     figures.write_text(f"prober, rounds (about a second each) without an answer (REST API, kubo) per peer: {silences}\n"
                        f"rotate.yml: {report.group(0) if report else '(no report line)'}\n")
