@@ -19,8 +19,8 @@ KNOWN_MESSAGES = [
         "pattern": r"misdial|peer id mismatch",
         "cause": "an address in a peerstore, peer_addresses or Bootstrap list leads to a peer with another ID"
                  " (a host reinstalled with a new identity, or a wrong ID in a list)",
-        "fix": "run playbooks/site.yml to rebuild the lists from the real IDs; with the cluster peer stopped,"
-               " delete stale lines from its peerstore file",
+        "fix": "run playbooks/site.yml to rebuild the lists from the real IDs; each start of a cluster peer"
+               " drops the peerstore lines whose address peer_addresses gives to another ID",
     },
     {
         "key": "connection refused",
@@ -224,8 +224,10 @@ def _peer_ids(host, r, up):
             if actual and actual != pid:
                 found.append(_finding("peer IDs", f"misdial: the {source} says {address}:{port} is {pid}, but the"
                                                   f" peer there ({by_address[address]}) is {actual}",
-                                      "run playbooks/site.yml to rebuild the lists; with the cluster peer"
-                                      " stopped, delete the stale line from its peerstore file",
+                                      "run playbooks/site.yml to rebuild the lists; a peerstore line that"
+                                      " stays goes at the cluster peer's next start (systemctl restart"
+                                      " ipfs-cluster), which drops lines whose address peer_addresses gives"
+                                      " to another ID",
                                       "a host got a new identity, or a list was edited by hand"))
     return found
 
