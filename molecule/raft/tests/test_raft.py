@@ -87,9 +87,11 @@ def add_pin(node, members: int = 3) -> str:
     raft commits it through its leader: right after restarts, wait for one.
     """
     node.check_output(f"printf 'raft {secrets.token_hex(16)}' > /tmp/pin.txt")
-    added = wait_for("a raft leader to commit a pin", lambda: ctl(node, "add", "-Q", "/tmp/pin.txt", check=False))
+    # Generous waits: on a loaded 2-core machine an election and a fetch by five kubo nodes can take minutes.
+    added = wait_for("a raft leader to commit a pin", lambda: ctl(node, "add", "-Q", "/tmp/pin.txt", check=False),
+                     timeout=180)
     cid = added.stdout.strip()
-    wait_for(f"{cid} pinned on all {members}", lambda: pinned_everywhere(node, cid, members))
+    wait_for(f"{cid} pinned on all {members}", lambda: pinned_everywhere(node, cid, members), timeout=180)
     return cid
 
 
@@ -139,7 +141,8 @@ def test_stop_all_upgrade_keeps_the_raft_log(peers):
         assert node.check_output("ipfs-cluster-service --version").split()[-1].split("+")[0] == cluster.lstrip("v")
     test_raft_peers_see_each_other(peers)
     for cid in cids:
-        wait_for(f"{cid} still pinned on all three", lambda cid=cid: pinned_everywhere(peers[STORAGE[2]], cid))
+        wait_for(f"{cid} still pinned on all three", lambda cid=cid: pinned_everywhere(peers[STORAGE[2]], cid),
+                 timeout=180)
     # The upgraded peers elect a leader and commit new pins.
     add_pin(peers[STORAGE[2]])
     # The raft log was kept, not cleaned up (state cleanup moves it to raft.old.N).
@@ -217,7 +220,7 @@ def test_a_new_member_keeps_its_state_over_a_restart():
     r5.check_output("systemctl restart ipfs-cluster")
     assert "raft.old" not in r5.check_output(f"ls {CLUSTER_PATH}")
     wait_for("r5 sees the five members again",
-             lambda: len(json.loads(ctl(r5, "--enc=json", "id").stdout)["cluster_peers"]) == 5)
+             lambda: len(json.loads(ctl(r5, "--enc=json", "id").stdout)["cluster_peers"]) == 5, timeout=180)
     add_pin(r5, 5)
 
 

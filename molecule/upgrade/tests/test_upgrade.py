@@ -214,8 +214,17 @@ def prober(nodes, content):
     prober.join()
 
 
+def answers(node) -> bool:
+    try:
+        return node.run("systemctl is-active ipfs-cluster").stdout.strip() == "active"
+    except Exception:  # a host powered off fails in whatever way SSH fails
+        return False
+
+
 def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober):
-    """Back to the older kubo (its repository migrated down by the newer program), one peer at a time."""
+    """Back to the older kubo (its repository migrated down by the newer program), one peer at a time, cut off
+    twice: the controller killed once u1 is switched, then the resuming run losing u2 (powered off) as it stops
+    it. Once u2 is back, the next run completes the upgrade, and its summary counts the whole outage."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
            "-e", f"kubo_version={KUBO_OLD} cluster_version={CLUSTER_NEW}", *UNPINNED]
@@ -227,6 +236,26 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
     assert (UPGRADES / "current.json").exists(), "the cut-off run left no record"
+
+    second = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for("u2 stopped by the resuming run", lambda: not answers(nodes["u2"]), timeout=600, interval=0.5)
+        subprocess.run(["podman", "stop", "--time", "0", "u2"], check=True, capture_output=True)
+        powered_off = time.time()
+    finally:
+        out = second.communicate(timeout=900)[0]
+    assert second.returncode != 0
+    assert "u2 stopped answering during the upgrade" in out and "it resumes run" in out, failures(out)
+    # It had taken over the killed run's lock, and its summary says so.
+    lost = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
+    assert lost["lock"].startswith("took over the lock of run "), lost["lock"]
+    assert {r["host"]: r["outcome"] for r in lost["hosts"]} == {
+        "u1": "upgraded", "u2": "lost", "u3": "not started: halted"}, lost["hosts"]
+    assert (UPGRADES / "current.json").exists(), "the run that lost u2 closed the record"
+
+    subprocess.run(["podman", "start", "u2"], check=True, capture_output=True)
+    wait_for("u2 back, its cluster peer running", lambda: answers(nodes["u2"]), timeout=180)
+    resumed_at = time.time()
     result = upgrade(KUBO_OLD, CLUSTER_NEW)
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
@@ -234,10 +263,12 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
         assert versions(node) == (KUBO_OLD, CLUSTER_NEW, "16")
     assert_every_pin_kept(nodes)
     summary = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
-    assert summary["strategy"] == "rolling" and summary["outcome"] == "upgraded"
-    # The killed run's lock was taken over, and the summary says so.
-    assert summary["lock"].startswith("took over the lock of run "), summary["lock"]
-    assert "took over the lock of run " in out, failures(out)
+    assert summary["strategy"] == "rolling" and summary["outcome"] == "upgraded" and summary["lock"] == ""
+    reports = {r["host"]: r for r in summary["hosts"]}
+    assert {host: r["outcome"] for host, r in reports.items()} == dict.fromkeys(nodes, "upgraded"), reports
+    # u1's outage, in the first run, and u2's, from its stop in the second run to its start in this one.
+    assert reports["u1"]["down_seconds"] > 0, reports
+    assert reports["u2"]["down_seconds"] > resumed_at - powered_off, reports
 
 
 def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
