@@ -59,6 +59,14 @@ options:
         description: The cluster peer sees every peer of this list of peer IDs.
         type: list
         elements: str
+      cluster_reached_ids:
+        description:
+          - The cluster peer reaches every peer of this list of peer IDs over the cluster swarm
+            (C(GET /peers) answers for each without an error; asks every peer).
+          - For raft, whose C(/id) lists every member whether it answers or not.
+        type: list
+        elements: str
+        version_added: 0.4.0
       cluster_ipfs:
         description: The cluster peer reaches its IPFS daemon.
         type: bool
@@ -141,6 +149,8 @@ cluster:
     peers: 3
     peer_ids: [12D3KooWPf5JDbYGJjJbVhQkwhuRZTrSGqBhWCFeTSmbXWW3rMio]
     rpc_protocol_version: /ipfscluster/1.0/rpc
+    # Only when O(wait.cluster_reached_ids) is set.
+    reached_ids: [12D3KooWPf5JDbYGJjJbVhQkwhuRZTrSGqBhWCFeTSmbXWW3rMio]
     ipfs_error: ""
     pin_count: 12
     pin_status: {pinned: 36}
@@ -216,8 +226,18 @@ class Peer(PeerApi):
             state["error"] = str(exc)
         return state
 
-    def read(self, pins: bool) -> dict:
+    def reached(self, cluster: dict) -> None:
+        """The peers GET /peers answers for without an error, into cluster['reached_ids']."""
+        try:
+            cluster["reached_ids"] = sorted(p["id"] for p in ndjson(self.rest("/peers", timeout=60))
+                                            if p.get("id") and not p.get("error"))
+        except (OSError, ValueError, KeyError) as exc:
+            cluster.update(reached_ids=[], error=str(exc))
+
+    def read(self, pins: bool, reach: bool = False) -> dict:
         kubo, cluster = self.kubo(), self.cluster(pins)
+        if reach and cluster["running"]:
+            self.reached(cluster)
         healthy = kubo["running"] and cluster["running"] and not cluster.get("ipfs_error") and kubo["peers"] > 0
         return {"kubo": kubo, "cluster": cluster, "healthy": bool(healthy)}
 
@@ -232,9 +252,10 @@ def unmet(state: dict, wait: dict) -> list[str]:
     if wait.get("kubo_peers") is not None and kubo["peers"] < wait["kubo_peers"]:
         problems.append(f"kubo is connected to {kubo['peers']} nodes, not {wait['kubo_peers']}"
                         + (f" ({kubo['error']})" if kubo.get("error") else ""))
-    for daemon, name, key in ((kubo, "kubo is not connected to", "kubo_peer_ids"),
-                              (cluster, "the cluster peer does not see", "cluster_peer_ids")):
-        missing = sorted(set(wait.get(key) or []) - set(daemon.get("peer_ids") or []))
+    for daemon, name, key, seen in ((kubo, "kubo is not connected to", "kubo_peer_ids", "peer_ids"),
+                                    (cluster, "the cluster peer does not see", "cluster_peer_ids", "peer_ids"),
+                                    (cluster, "the cluster peer does not reach", "cluster_reached_ids", "reached_ids")):
+        missing = sorted(set(wait.get(key) or []) - set(daemon.get(seen) or []))
         if missing:
             problems.append(f"{name} {', '.join(missing)}" + (f" ({daemon['error']})" if daemon.get("error") else ""))
     if wait.get("cluster_ipfs") and (not cluster["running"] or cluster.get("ipfs_error")):
@@ -254,7 +275,8 @@ def unmet(state: dict, wait: dict) -> list[str]:
 
 _CONDITIONS = {
     "kubo": {"kubo_peers", "kubo_peer_ids", "kubo_version"},
-    "cluster": {"cluster_peers", "cluster_peer_ids", "cluster_ipfs", "pin_count", "all_pinned", "cluster_version"},
+    "cluster": {"cluster_peers", "cluster_peer_ids", "cluster_reached_ids", "cluster_ipfs", "pin_count", "all_pinned",
+                "cluster_version"},
 }
 _CREDENTIALS_REFUSED = (
     "The REST API refused the plays' credentials (HTTP {status}): cluster_restapi_basic_auth does not match"
@@ -293,7 +315,8 @@ def main():
     wait_spec = {name: {"type": kind} for name, kind in (
         ("cluster_peers", "int"), ("kubo_peers", "int"), ("pin_count", "int"), ("all_pinned", "bool"),
         ("kubo_version", "str"), ("cluster_version", "str"), ("cluster_ipfs", "bool"))}
-    wait_spec.update({name: {"type": "list", "elements": "str"} for name in ("kubo_peer_ids", "cluster_peer_ids")})
+    wait_spec.update({name: {"type": "list", "elements": "str"}
+                      for name in ("kubo_peer_ids", "cluster_peer_ids", "cluster_reached_ids")})
     module = AnsibleModule(
         argument_spec={
             "kubo_path": {"type": "path", "default": "/var/lib/ipfs"},
@@ -315,7 +338,8 @@ def main():
     units = units_of(module, wait)
     restarts = restart_counts(module, units)
     start = time.monotonic()
-    state = peer.read(needs_pins)
+    reach = "cluster_reached_ids" in wait
+    state = peer.read(needs_pins, reach)
     problems = unmet(state, wait)
     while problems and time.monotonic() - start < module.params["timeout"]:
         reason = hopeless(module, state, units, restarts)
@@ -323,7 +347,7 @@ def main():
             module.fail_json(msg=f"After {round(time.monotonic() - start, 1)}s: " + "; ".join(problems) + ". " + reason,
                              waited=round(time.monotonic() - start, 1), **state)
         time.sleep(module.params["delay"])
-        state = peer.read(needs_pins)
+        state = peer.read(needs_pins, reach)
         problems = unmet(state, wait)
     waited = round(time.monotonic() - start, 1)
     if problems:

@@ -1,4 +1,4 @@
-"""A raft cluster whose REST API is exposed over HTTPS with basic auth: upgraded (stop_all), grown, shrunk.
+"""A raft cluster whose REST API is exposed over HTTPS with basic auth: upgraded (stop_all), grown, shrunk, rotated.
 
 The tests run in file order, each starting from where the previous one left the cluster.
 """
@@ -38,7 +38,8 @@ from rest_prober import RestProber
 STORAGE = inventory_groups()["storage"]
 ALL = ["r1", "r2", "r3", "r4", "r5"]
 PASSWORD_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "admin.password")
-UPGRADES = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "upgrades"
+EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""))
+UPGRADES = EPHEMERAL / "upgrades"
 # The versions the upgrade test below leaves, which the inventory names from then on.
 NEW_VERSIONS = (f"kubo_version={os.environ.get('PINFLEET_KUBO_VERSION')}"
                 f" cluster_version={os.environ.get('PINFLEET_CLUSTER_VERSION')}")
@@ -265,3 +266,25 @@ def test_remove_a_raft_peer():
     add_pin(stay["r2"], 4)
     targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
     assert reachable(gone, targets) == []
+
+
+def test_rotate_the_swarm_key_and_secret_of_the_raft_members():
+    """The four members stop together and start on a new swarm key and cluster secret: every member reaches every
+    other on them (raft lists members whether they answer or not), a leader commits, and every pin stays."""
+    members = {name: host(name) for name in ALL[:4]}
+    kept = add_pin(members["r1"], 4)
+    new_key, new_secret = secrets.token_hex(32), secrets.token_hex(32)
+    # What the scenario's inventory reads its key and secret from, as an operator's vault changes.
+    (EPHEMERAL / "storage.psk").write_text(new_key + "\n")
+    (EPHEMERAL / "storage.secret").write_text(new_secret + "\n")
+    result = playbook("playbooks/rotate.yml", "-e", NEW_VERSIONS,
+                      inventory=inventory_with("rotated", storage=ALL[:4], spare=["r5"]))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    assert "Rotated the swarm key and cluster secret on 4 peers" in out, out[-3000:]
+    for name, node in members.items():
+        assert node.check_output("tail -n1 /var/lib/ipfs/swarm.key").strip() == new_key, name
+        assert json.loads(node.check_output(f"cat {CLUSTER_PATH}/service.json"))["cluster"]["secret"] == new_secret
+    # Its status comes from every member, over the new secret.
+    wait_for(f"{kept} pinned on all four", lambda: pinned_everywhere(members["r4"], kept, 4), timeout=180)
+    add_pin(members["r3"], 4)

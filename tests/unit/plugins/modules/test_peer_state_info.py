@@ -116,3 +116,32 @@ def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_
     assert result["failed"] is True
     assert time.monotonic() - start < 10
     assert "HTTP 401" in result["msg"] and "cluster_restapi_basic_auth" in result["msg"]
+
+
+def test_a_raft_member_listed_but_not_reached_is_named(run_module, tmp_path):
+    """raft's /id lists every member, answering or not; GET /peers tells which answer."""
+    answers = {"/id": b'{"id": "A", "version": "1.1.6", "cluster_peers": ["A", "B", "C"]}',
+               "/peers": b'{"id": "A"}\n{"id": "B"}\n{"id": "C", "error": "context deadline exceeded"}\n'}
+
+    class Raft(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(answers[self.path])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Raft)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": f"http://127.0.0.1:{server.server_port}",
+                "cluster_unit": "pinfleet-none.service", "kubo_path": str(tmp_path), "bin_dir": str(tmp_path),
+                "pins": False, "timeout": 1, "delay": 1}
+        seen = run_module(peer_state_info.main, {**args, "wait": {"cluster_peer_ids": ["B", "C"]}})
+        reached = run_module(peer_state_info.main, {**args, "wait": {"cluster_reached_ids": ["B", "C"]}})
+    finally:
+        server.shutdown()
+    assert not seen.get("failed") and "reached_ids" not in seen["cluster"]
+    assert reached["failed"] is True and reached["cluster"]["reached_ids"] == ["A", "B"]
+    assert "the cluster peer does not reach C" in reached["msg"]
