@@ -1,6 +1,6 @@
 """Drop the lines of an ipfs-cluster peerstore file that lead to a former identity.
 
-pinfleet installs this as /usr/local/libexec/pinfleet-cluster-peerstore.py and runs it
+pinfleet installs this as /usr/local/lib/pinfleet-cluster-peerstore.py and runs it
 before each start of the cluster peer, and at once when a run rewrites the peer
 list. A cluster peer saves every address it knows when it stops and reads them
 back when it starts, so a peer rebuilt with a new identity would stay in the
