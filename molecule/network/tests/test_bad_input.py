@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -85,7 +86,28 @@ def test_checksum_mismatch(tmp_path, storage):
     before = [fingerprint(node) for node in storage]
     result = run_site(tmp_path, {"kubo_dist_url": f"file://{tmp_path}/mirror",
                                  "release_controller_cache": str(tmp_path / "cache")})
-    assert_refused(result, storage, before, "does not match its published sha512", "Re-sync the mirror")
+    assert_refused(result, storage, before, "does not match its published sha512", "Re-sync the mirror",
+                   "pin the official sums in pinfleet_release_sha512")
+    assert not (tmp_path / "cache" / name).exists()
+
+
+def test_a_pinned_sum_refuses_a_changed_archive_that_its_mirror_vouches_for(tmp_path, storage):
+    """A mirror serving a changed archive with a sum to match passes the published sum; the sum pinned in the
+    inventory (the official one) refuses it."""
+    name = f"kubo_{VERSION}_linux-amd64.tar.gz"
+    bad = tmp_path / "mirror" / "kubo" / VERSION
+    bad.mkdir(parents=True)
+    with open(os.path.join(MIRROR, "kubo", VERSION, name), "rb") as src:
+        changed = src.read() + b"changed"
+    (bad / name).write_bytes(changed)
+    (bad / f"{name}.sha512").write_text(f"{hashlib.sha512(changed).hexdigest()}  {name}\n")
+    with open(os.path.join(MIRROR, "kubo", VERSION, f"{name}.sha512")) as official:
+        pinned = official.read().split()[0]
+    before = [fingerprint(node) for node in storage]
+    result = run_site(tmp_path, {"kubo_dist_url": f"file://{tmp_path}/mirror",
+                                 "release_controller_cache": str(tmp_path / "cache"),
+                                 "pinfleet_release_sha512": {name: pinned}})
+    assert_refused(result, storage, before, "does not match the sha512 pinned for it in pinfleet_release_sha512")
     assert not (tmp_path / "cache" / name).exists()
 
 
