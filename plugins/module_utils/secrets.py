@@ -22,6 +22,18 @@ _SWARM_KEY_HELP = (
     "/base16/\\n%s\\n' \"$(openssl rand -hex 32)\""
 )
 _CLUSTER_SECRET_HELP = "Generate one with: openssl rand -hex 32 (the same on every peer; keep it in a vault)."
+# The sha256 of secrets that everyone has, in their canonical form: those of
+# the example inventory, whose vault password is in the README.
+_PUBLISHED = {
+    "002245449aca2b7a4508055b8f59bcb1c155bf25c2df0d884f6cda95955ec6ab": "the example inventory's swarm key",
+    "7155ad81fea3894538998aed7cb15aaefa2041db72f2890e0d1f592504f6d53f": "the example inventory's cluster secret",
+}
+
+
+def _published(canonical: str, help_text: str) -> str:
+    """The refusal of a secret that was published, or ''."""
+    name = _PUBLISHED.get(hashlib.sha256(canonical.encode()).hexdigest())
+    return f"{name}, published with pinfleet: anyone could join the network. {help_text}" if name else ""
 
 
 def _lines(text: str) -> list[str]:
@@ -49,7 +61,8 @@ def swarm_key_problem(key) -> str:
         return f"kubo_swarm_key line 3 must be 64 hex characters, it has {len(lines[2])}. " + _SWARM_KEY_HELP
     if not _HEX64.fullmatch(lines[2]):
         return "kubo_swarm_key line 3 holds characters that are not hex (0-9, a-f). " + _SWARM_KEY_HELP
-    return ""
+    published = _published("\n".join([*lines[:2], lines[2].lower()]) + "\n", _SWARM_KEY_HELP)
+    return f"kubo_swarm_key is {published}" if published else ""
 
 
 def swarm_key_text(key) -> str:
@@ -70,7 +83,8 @@ def cluster_secret_problem(secret) -> str:
         return f"cluster_secret must be 64 hex characters (32 bytes), it has {len(text)}. " + _CLUSTER_SECRET_HELP
     if not _HEX64.fullmatch(text):
         return "cluster_secret holds characters that are not hex (0-9, a-f). " + _CLUSTER_SECRET_HELP
-    return ""
+    published = _published(text.lower(), _CLUSTER_SECRET_HELP)
+    return f"cluster_secret is {published}" if published else ""
 
 
 def cluster_secret_text(secret) -> str:

@@ -18,6 +18,8 @@ KEY_HEX = secrets.token_hex(32)
 HEADER = "/key/swarm/psk/1.0.0/\n/base16/\n"
 VERSION = os.environ["PINFLEET_KUBO_VERSION"]
 MIRROR = os.path.join(os.environ["PINFLEET_CACHE"], "mirror")
+# The example inventory's cluster secret: its vault's password is in the README.
+PUBLISHED_SECRET = "16382a721df4bc090a1fae1abb310385071993679d6a5aa9c3e2b7b06a8707c1"
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +137,8 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, storage):
     [
         pytest.param({"cluster_secret": "ab" * 31}, "64 hex characters (32 bytes), it has 62", id="secret-length"),
         pytest.param({"cluster_secret": "zz" * 32}, "not hex", id="secret-not-hex"),
+        pytest.param({"cluster_secret": PUBLISHED_SECRET}, "the example inventory's cluster secret, published",
+                     id="published-secret"),
         pytest.param({"cluster_peername": "same"}, "Peer names are not unique", id="duplicate-names"),
         pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094"}, "exposes the REST API beyond this host",
                      id="exposed-api-without-tls-or-auth"),
