@@ -3,9 +3,11 @@
 PINFLEET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PINFLEET_CACHE=${PINFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinfleet}
 # The virtualenv is keyed by the requirements, so a change rebuilds it.
-PINFLEET_VENV="$PINFLEET_CACHE/venv-$(cat "$PINFLEET_ROOT"/requirements*.txt | sha256sum | cut -c1-12)"
+PINFLEET_VENV="$PINFLEET_CACHE/venv-$(cat "$PINFLEET_ROOT"/requirements*.txt "$PINFLEET_ROOT/constraints.txt" | sha256sum | cut -c1-12)"
 # An operator's controller: requirements.txt alone (testbed/artifact.sh).
-PINFLEET_RUNTIME="$PINFLEET_CACHE/runtime-$(sha256sum "$PINFLEET_ROOT/requirements.txt" | cut -c1-12)"
+PINFLEET_RUNTIME="$PINFLEET_CACHE/runtime-$(cat "$PINFLEET_ROOT/requirements.txt" "$PINFLEET_ROOT/constraints.txt" | sha256sum | cut -c1-12)"
+# A controller that lacks netaddr, which the checks must refuse (molecule/composite).
+PINFLEET_BARE="$PINFLEET_CACHE/bare-$(cat "$PINFLEET_ROOT/requirements.txt" "$PINFLEET_ROOT/constraints.txt" | sha256sum | cut -c1-12)"
 PINFLEET_NETWORK=pinfleet
 PINFLEET_SUBNET=10.89.0.0/24
 PINFLEET_MIRROR=pinfleet-mirror
@@ -17,7 +19,7 @@ CONTAINERS_CONF="$PINFLEET_ROOT/testbed/containers.conf"
 ANSIBLE_COLLECTIONS_PATH="$PINFLEET_CACHE/collections"
 ANSIBLE_CONFIG="$PINFLEET_ROOT/testbed/ansible.cfg"
 PATH="$PINFLEET_VENV/bin:$PATH"
-export PINFLEET_ROOT PINFLEET_CACHE PINFLEET_VENV PINFLEET_RUNTIME PINFLEET_NETWORK PINFLEET_SUBNET PINFLEET_MIRROR PINFLEET_MIRROR_URL \
+export PINFLEET_ROOT PINFLEET_CACHE PINFLEET_VENV PINFLEET_RUNTIME PINFLEET_BARE PINFLEET_NETWORK PINFLEET_SUBNET PINFLEET_MIRROR PINFLEET_MIRROR_URL \
   CONTAINERS_CONF ANSIBLE_COLLECTIONS_PATH ANSIBLE_CONFIG PATH
 
 # Seconds since the outermost script started, shown in every log line.

@@ -28,12 +28,15 @@ virtualenv() {
   log "creating the virtualenv $1"
   rm -rf "$1"
   python3 -m venv "$1"
-  "$1/bin/pip" install -q -r "$2"
+  "$1/bin/pip" install -q -r "$2" -c "$PINFLEET_ROOT/constraints.txt"
   touch "$1/.complete"
 }
 virtualenv "$PINFLEET_VENV" "$PINFLEET_ROOT/requirements-dev.txt"
 # An operator's controller, for testbed/artifact.sh.
 virtualenv "$PINFLEET_RUNTIME" "$PINFLEET_ROOT/requirements.txt"
+# The same without netaddr: the checks must refuse it before any change.
+grep -v '^netaddr' "$PINFLEET_ROOT/requirements.txt" >"$PINFLEET_CACHE/requirements-bare.txt"
+virtualenv "$PINFLEET_BARE" "$PINFLEET_CACHE/requirements-bare.txt"
 
 # The collections of requirements.yml and testbed/requirements.yml. This
 # machine reaches no Galaxy server, so they are taken from the ansible package

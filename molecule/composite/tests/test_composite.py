@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from pinfleet_hosts import (
     address,
     cluster_ctl,
     cluster_id,
+    failures,
+    fingerprint,
     host,
     inventory_groups,
     ipfs,
@@ -96,3 +100,21 @@ def test_the_site_summary_tells_what_each_host_runs_and_what_changed(storage, to
             assert any(change.startswith("kubo v") for change in report["changed"]), report
         else:
             assert report["kubo"] is None, report
+
+
+def test_a_controller_without_netaddr_is_refused_before_any_change(storage, top):
+    """The installed artifact run from a Python with ansible-core but without netaddr (which the address filters
+    need): refused by the checks, naming what is missing and the command that installs it; no host changed."""
+    nodes = {**storage, **top}
+    before = {name: fingerprint(node) for name, node in nodes.items()}
+    ephemeral, bare = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]), os.environ["PINFLEET_BARE"]
+    result = subprocess.run([f"{os.environ['PINFLEET_ROOT']}/testbed/artifact.sh", "-i", str(ephemeral / "inventory"),
+                             "pinfleet.ipfs.site", "-e", f"pinfleet_state_dir={ephemeral}/state"],
+                            env=dict(os.environ, PINFLEET_CONTROLLER=bare, ANSIBLE_NOCOLOR="1"),
+                            capture_output=True, text=True, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "netaddr is not installed (pinfleet needs netaddr>=1.0)" in out, failures(out)
+    assert f"{bare}/bin/python" in out and "-m pip install -r" in out, failures(out)
+    assert not re.findall(r"^changed: \[[^\]>]*\]", out, re.M)
+    assert {name: fingerprint(node) for name, node in nodes.items()} == before
