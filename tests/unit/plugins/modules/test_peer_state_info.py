@@ -1,3 +1,4 @@
+import contextlib
 import http.server
 import threading
 import time
@@ -91,28 +92,38 @@ def test_a_daemon_on_its_way_up_is_waited_for():
     assert peer_state_info.hopeless(module, state(), {"kubo": "ipfs.service"}, {"kubo": 0}) == ""
 
 
-def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_module, tmp_path):
-    """A REST API that answers 401: the wait fails at its first poll, not after its timeout."""
+@contextlib.contextmanager
+def rest_api(answers: dict[str, bytes | int]):
+    """A cluster REST API on loopback answering each path with a body (200) or a status; its URL."""
 
-    class Refuse(http.server.BaseHTTPRequestHandler):
+    class Api(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_response(401)
+            answer = answers[self.path]
+            self.send_response(answer if isinstance(answer, int) else 200)
             self.end_headers()
+            if not isinstance(answer, int):
+                self.wfile.write(answer)
 
         def log_message(self, *args):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
+    server = http.server.HTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": f"http://127.0.0.1:{server.server_port}",
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def test_refused_credentials_end_the_wait_within_seconds_naming_the_setting(run_module, tmp_path):
+    """A REST API that answers 401: the wait fails at its first poll, not after its timeout."""
+    with rest_api({"/id": 401}) as url:
+        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": url,
                 "cluster_api_user": "admin", "cluster_api_password": "wrong", "cluster_unit": "pinfleet-none.service",
                 "kubo_path": str(tmp_path), "bin_dir": str(tmp_path), "pins": False,
                 "wait": {"cluster_peers": 3}, "timeout": 120, "delay": 1}
         start = time.monotonic()
         result = run_module(peer_state_info.main, args)
-    finally:
-        server.shutdown()
     assert result["failed"] is True
     assert time.monotonic() - start < 10
     assert "HTTP 401" in result["msg"] and "cluster_restapi_basic_auth" in result["msg"]
@@ -122,26 +133,11 @@ def test_a_raft_member_listed_but_not_reached_is_named(run_module, tmp_path):
     """raft's /id lists every member, answering or not; GET /peers tells which answer."""
     answers = {"/id": b'{"id": "A", "version": "1.1.6", "cluster_peers": ["A", "B", "C"]}',
                "/peers": b'{"id": "A"}\n{"id": "B"}\n{"id": "C", "error": "context deadline exceeded"}\n'}
-
-    class Raft(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(answers[self.path])
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Raft)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": f"http://127.0.0.1:{server.server_port}",
-                "cluster_unit": "pinfleet-none.service", "kubo_path": str(tmp_path), "bin_dir": str(tmp_path),
-                "pins": False, "timeout": 1, "delay": 1}
+    with rest_api(answers) as url:
+        args = {"kubo_api": "http://127.0.0.1:9", "cluster_api": url, "cluster_unit": "pinfleet-none.service",
+                "kubo_path": str(tmp_path), "bin_dir": str(tmp_path), "pins": False, "timeout": 1, "delay": 1}
         seen = run_module(peer_state_info.main, {**args, "wait": {"cluster_peer_ids": ["B", "C"]}})
         reached = run_module(peer_state_info.main, {**args, "wait": {"cluster_reached_ids": ["B", "C"]}})
-    finally:
-        server.shutdown()
     assert not seen.get("failed") and "reached_ids" not in seen["cluster"]
     assert reached["failed"] is True and reached["cluster"]["reached_ids"] == ["A", "B"]
     assert "the cluster peer does not reach C" in reached["msg"]
