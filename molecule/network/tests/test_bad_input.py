@@ -8,10 +8,11 @@ import os
 import re
 import secrets
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
-from pinfleet_hosts import connection, failures, fingerprint, inventory_groups, playbook
+from pinfleet_hosts import INVENTORY, connection, failures, fingerprint, inventory_groups, playbook
 
 STORAGE = inventory_groups()["storage"]
 KEY_HEX = secrets.token_hex(32)
@@ -144,6 +145,11 @@ def test_local_archive_folder_for_air_gapped_sites(tmp_path, storage):
                      id="exposed-api-without-tls-or-auth"),
         pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094", "cluster_restapi_basic_auth": {"a": "b"}},
                      "cluster_restapi_self_signed: true", id="exposed-api-without-tls"),
+        pytest.param({"cluster_restapi_address": "/ip4/0.0.0.0/tcp/9094", "cluster_restapi_basic_auth": {"a": "b"},
+                      "cluster_restapi_tls_cert": "files/restapi.crt",
+                      "cluster_restapi_tls_key": "/nowhere/restapi.key"},
+                     f"{Path(INVENTORY).parent}/files/restapi.crt and /nowhere/restapi.key not found on the controller",
+                     id="exposed-api-tls-files-missing"),
         pytest.param({"cluster_trusted_peers": []}, "cluster_trusted_peers is an empty list", id="no-trusted-peers"),
         pytest.param({"cluster_secret": "cd" * 32}, "cluster_secret is not the secret the running cluster uses",
                      id="secret-changed-on-a-running-cluster"),
