@@ -297,13 +297,37 @@ def test_after_a_rolling_upgrade_the_first_site_run_changes_and_restarts_nothing
     assert {name: starts(node) for name, node in nodes.items()} == before
 
 
-def test_a_run_at_the_targets_changes_nothing(nodes, content):
-    result = upgrade(KUBO_NEW, CLUSTER_NEW)
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, failures(out)
+def readme_recipe(name: str) -> str:
+    """The shell script of the README's recipe of that name."""
+    after = (ROOT / "README.md").read_text().split(f"<!-- recipe: {name}", 1)[1]
+    return after.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_a_run_at_the_targets_changes_nothing(nodes, content, tmp_path):
+    """Through the README's scheduling recipe, in cron's bare environment: silent, its log kept. A run that fails
+    prints its failed tasks and fails."""
+    script, vault = tmp_path / "pinfleet-run", tmp_path / "vault-password"
+    script.write_text(readme_recipe("pinfleet-run"))
+    script.chmod(0o755)
+    vault.write_text("unused: the scenario's inventory holds no vault\n")
+    env = {"HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "VENV": os.environ["PINFLEET_VENV"],
+           "INVENTORY": INVENTORY, "VAULT_PASSWORD_FILE": str(vault), "LOGS": str(tmp_path / "logs"),
+           # What the test bed keeps in the environment and an operator in ~/.ansible and the inventory.
+           **{k: os.environ[k] for k in ("ANSIBLE_CONFIG", "ANSIBLE_COLLECTIONS_PATH", "MOLECULE_EPHEMERAL_DIRECTORY")}}
+    result = subprocess.run([str(script), "upgrade", "-e", f"kubo_version={KUBO_NEW} cluster_version={CLUSTER_NEW}",
+                             *UNPINNED], env=env, capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), result
+    (log,) = (tmp_path / "logs").glob("upgrade-*.log")
+    out = log.read_text()
     assert "already" in out
     assert not changed_hosts(out), changed_hosts(out)
     assert re.search(r"^u1\s*: ok=\d+\s+changed=0", out, re.M), failures(out)
+
+    failed = subprocess.run([str(script), "upgrade", "-e", f"kubo_version=v0.0.1 cluster_version={CLUSTER_NEW}",
+                             *UNPINNED], env=env, capture_output=True, text=True, check=False)
+    assert failed.returncode != 0
+    assert failed.stdout.startswith(f"pinfleet upgrade failed (exit {failed.returncode}); its log: {tmp_path}/logs/")
+    assert "kubo v0.0.1 could not be fetched and verified" in failed.stdout, failed.stdout
 
 
 def test_the_lock_stops_a_concurrent_run(nodes, content):
