@@ -4,9 +4,12 @@
 #   PINFLEET_ANSIBLE_TEST=sanity testbed/sanity.sh --test pylint   (one of them, one test)
 #
 # ansible-test wants the collection at .../ansible_collections/pinfleet/ipfs,
-# a real folder, so the checkout's files (tracked ones and new ones not
-# ignored, as git lists them; not the deleted ones) are copied into a fresh
-# temporary tree, beside the collections galaxy.yml declares.
+# a real folder, beside the collections galaxy.yml declares. The sanity tests
+# run on the collection as an operator installs it: the artifact built from
+# the checkout and installed with ansible-galaxy (it ships what they need,
+# tests/sanity/). The unit tests, which the artifact does not ship, run on a
+# copy of the checkout's files (tracked ones and new ones not ignored, as git
+# lists them; not the deleted ones), in a tree of their own.
 #
 # --venv: ansible-test makes its own virtualenvs and pip-installs its pinned
 # test requirements into them (from the package index), so the results do not
@@ -23,7 +26,8 @@ python=3.11
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pinfleet-sanity.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-tree="$work/ansible_collections/pinfleet/ipfs"
+tree="$work/checkout/ansible_collections/pinfleet/ipfs"
+installed="$work/installed/ansible_collections/pinfleet/ipfs"
 mkdir -p "$tree"
 
 log "copying the collection to $tree"
@@ -33,6 +37,11 @@ git -C "$PINFLEET_ROOT" ls-files -z -co --exclude-standard |
     if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
   done) |
   tar -C "$PINFLEET_ROOT" --null --no-recursion -T - -cf - | tar -C "$tree" -xf -
+
+log "installing the collection's artifact to $installed"
+ansible-galaxy collection build --output-path "$work" "$tree" >/dev/null
+ANSIBLE_COLLECTIONS_PATH="$work/installed" ansible-galaxy collection install --no-deps --force -p "$work/installed" \
+  "$work"/pinfleet-ipfs-*.tar.gz >/dev/null
 
 # The collections galaxy.yml depends on, linked in beside pinfleet.ipfs, where
 # ansible-test looks for them: the first copy found in ANSIBLE_COLLECTIONS_PATH
@@ -55,8 +64,10 @@ for dep in $deps; do
     fi
   done <<<"$search"
   [ -n "$found" ] || die "collection $dep (a dependency in galaxy.yml) is in none of: ${search//$'\n'/ }"
-  mkdir -p "$work/ansible_collections/$namespace"
-  ln -s "$(realpath "$found")" "$work/ansible_collections/$namespace/$name"
+  for root in "$work/checkout" "$work/installed"; do
+    mkdir -p "$root/ansible_collections/$namespace"
+    ln -s "$(realpath "$found")" "$root/ansible_collections/$namespace/$name"
+  done
   log "dependency $dep: $found"
 done
 
@@ -96,10 +107,10 @@ fi
 export PIP_CACHE_DIR=${PIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pip}
 export HOME="$test_home"
 
-cd "$tree"
 failed=""
 for command in ${PINFLEET_ANSIBLE_TEST:-sanity units}; do
-  log "ansible-test $command (Python $python)"
+  if [ "$command" = sanity ]; then cd "$installed"; else cd "$tree"; fi
+  log "ansible-test $command (Python $python) in $PWD"
   ansible-test "$command" --venv --python "$python" --color no "$@" || failed+=" $command"
 done
 [ -z "$failed" ] || die "ansible-test failed:$failed"
