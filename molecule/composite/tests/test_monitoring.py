@@ -3,10 +3,12 @@ relays, and pinfleet's alert rules fire on a stopped peer and on pins in error, 
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import secrets
 import shlex
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -27,6 +29,8 @@ from pinfleet_hosts import (
 
 GROUPS = inventory_groups()
 RELAY = 8889
+# Where the scenario's Alertmanager posts (molecule.yml): the test bed's host, on the hosts' network.
+WEBHOOK = ("10.89.0.1", 9980)
 REPORT = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "diagnosis.json"
 
 
@@ -135,13 +139,48 @@ def test_the_metrics_are_open_to_the_monitor_only(peers, monitor):
         assert out == str(status), path
 
 
-def test_a_stopped_cluster_peer_fires_the_down_alert_is_diagnosed_and_site_starts_it(peers):
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """The operator's receiver: records each notification Alertmanager posts (its JSON body)."""
+
+    def __init__(self):
+        self.notifications: list[dict] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                receiver.notifications.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(WEBHOOK, Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def got(self, status: str, alertname: str, peer: str) -> bool:
+        return any(n["status"] == status and any(a["labels"].get("alertname") == alertname
+                                                 and a["labels"].get("peer") == peer and a["status"] == status
+                                                 for a in n["alerts"]) for n in self.notifications)
+
+
+@pytest.fixture(scope="module")
+def webhook():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.shutdown()
+
+
+def test_a_stopped_cluster_peer_fires_the_down_alert_is_diagnosed_and_site_starts_it(peers, webhook):
+    """The alert fires in Prometheus, reaches the operator's webhook through Alertmanager, and clears there too."""
     stopped = GROUPS["storage"][1]
     other = GROUPS["storage"][0]
     peers[stopped].check_output("systemctl stop ipfs-cluster")
     try:
         wait_for(f"PinfleetDaemonDown firing for {stopped}",
                  lambda: alerts("PinfleetDaemonDown").get(stopped) == "firing", timeout=120)
+        wait_for(f"the webhook told that PinfleetDaemonDown fires for {stopped}",
+                 lambda: webhook.got("firing", "PinfleetDaemonDown", stopped), timeout=60)
         wait_for(f"PinfleetClusterPeersMissing firing for {other}",
                  lambda: alerts("PinfleetClusterPeersMissing").get(other) == "firing", timeout=120)
         # The diagnosis reads the same signal, with its cause: the relay answers, the cluster peer behind it not.
@@ -154,6 +193,8 @@ def test_a_stopped_cluster_peer_fires_the_down_alert_is_diagnosed_and_site_start
     assert run.returncode == 0, failures(run.stdout)
     wait_for("the down and peers alerts cleared", lambda: not alerts("PinfleetDaemonDown")
              and not alerts("PinfleetClusterPeersMissing"), timeout=120)
+    wait_for(f"the webhook told that PinfleetDaemonDown is resolved for {stopped}",
+             lambda: webhook.got("resolved", "PinfleetDaemonDown", stopped), timeout=60)
 
 
 def test_a_pin_in_error_fires_the_pin_alert_and_a_recover_clears_it(peers):
