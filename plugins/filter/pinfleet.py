@@ -151,6 +151,72 @@ def firewalld_rich_rule(opening) -> str:
     return f'rule family="{family}" source address="{address}" port port="{int(port)}" protocol="tcp" accept'
 
 
+def published(hosts, hostvars, fact, record=None) -> list:
+    """Each host's fact as it published it in this run, else as the fleet record has it.
+
+    Hosts with neither are left out."""
+    found = []
+    for host in hosts:
+        own = hostvars[host] if host in hostvars else {}
+        if fact in own:
+            found.append(own[fact])
+        elif fact in (record or {}).get(host, {}):
+            found.append(record[host][fact])
+    return found
+
+
+def _addresses(peer) -> list[str]:
+    """The hosts of a published peer's kubo and cluster addresses."""
+    addrs = [a for fact in ("kubo_peer", "cluster_peer") for a in (peer.get(fact) or {}).get("addrs") or []]
+    return sorted({multiaddr_host(a) for a in addrs})
+
+
+def _inside(address, networks) -> bool:
+    try:
+        return any(ipaddress.ip_address(address) in net for net in networks)
+    except ValueError:
+        return False  # a DNS name: no CIDR holds it
+
+
+def new_peers(peers, record) -> list[dict]:
+    """The peers of a run (their hostvars) that the fleet record does not have as they are now:
+    new, or with another cluster peer ID or addresses. Each as {host, group, id, addresses}."""
+    found = []
+    for peer in peers:
+        host = peer["inventory_hostname"]
+        was = (record or {}).get(host, {})
+        now = {"host": host, "group": peer["cluster_peer"]["peer_group"], "id": peer["cluster_peer"]["id"],
+               "addresses": _addresses(peer)}
+        if (was.get("cluster_peer") or {}).get("id") != now["id"] or _addresses(was) != now["addresses"]:
+            found.append(now)
+    return found
+
+
+def pending_runs(new, outside, record) -> list[str]:
+    """For the recorded peers outside a run (their hostvars), what each must still learn of its new peers.
+
+    A firewall learns a peer unless firewall_peer_sources holds its addresses; a crdt peer's trust,
+    unless cluster_trusted_peers is ['*'] or lists its ID. A peer's lists (bootstrap, peering, peer
+    addresses) need no run: the new peer dials it."""
+    lines = []
+    for peer in outside:
+        host = peer["inventory_hostname"]
+        was = (record or {}).get(host, {}).get("cluster_peer") or {}
+        joining = [n for n in new if n["group"] == was.get("peer_group")]
+        if not joining:
+            continue
+        networks = [ipaddress.ip_network(str(n), strict=False) for n in peer.get("firewall_peer_sources") or []]
+        shut = [n["host"] for n in joining if not all(_inside(a, networks) for a in n["addresses"])]
+        trust = peer.get("cluster_trusted_peers") or []
+        untrusted = [] if was.get("consensus") != "crdt" or "*" in trust else \
+            [n["host"] for n in joining if n["id"] not in trust]
+        needs = ([f"its firewall must let {', '.join(shut)} in"] if shut else []) + \
+            ([f"its trusted peers must learn {', '.join(untrusted)}"] if untrusted else [])
+        if needs:
+            lines.append(f"{host} needs a run: {' and '.join(needs)}")
+    return lines
+
+
 def upgrade_report_line(report) -> str:
     """One line of the upgrade summary for one host's report."""
     before, after = report["before"], report["after"]
@@ -181,4 +247,7 @@ class FilterModule:
             "p2p_addrs": p2p_addrs,
             "firewalld_rich_rule": firewalld_rich_rule,
             "upgrade_report_line": upgrade_report_line,
+            "published": published,
+            "new_peers": new_peers,
+            "pending_runs": pending_runs,
         }

@@ -30,7 +30,13 @@ CLUSTER_PATH = "/var/lib/ipfs-cluster"
 
 
 def state_folder() -> Path:
-    """Where the plays keep their lock and records for the scenario's inventory, by default (lookup state_dir)."""
+    """Where the plays keep their lock and records for the scenario's inventory: its pinfleet_state_dir, or
+    the default (lookup state_dir)."""
+    group_vars = Path(INVENTORY).parent / "group_vars" / "all"
+    if group_vars.exists():
+        chosen = (yaml.safe_load(group_vars.read_text()) or {}).get("pinfleet_state_dir")
+        if chosen:
+            return Path(chosen)
     folder = Path(INVENTORY).parent
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local/state")
     return base / "pinfleet" / f"{folder.name}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8]}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ ALL = ["o1", "o2", "o3", "o4", "o5"]
 PINS = 6
 # Every peer trusted: ipfs-cluster reads a list of trusted peers only when it starts.
 TRUST_ALL = ("-e", '{"cluster_trusted_peers": ["*"]}')
+# ... and the firewalls let in the whole peer network: a peer joins without a change on the others.
+OPEN_NETWORK = ("-e", json.dumps({"cluster_trusted_peers": ["*"],
+                                   "firewall_peer_sources": [os.environ["PINFLEET_SUBNET"]]}))
 
 
 def site(storage: list[str], *args: str, **groups: list[str]):
@@ -54,8 +58,17 @@ def pin_status(node, cids: list[str]) -> list[dict[str, str]]:
     return [{p["peername"]: p["status"] for p in info["peer_map"].values()} for info in infos]
 
 
-def assert_network(members: list[str], cids: list[str], trusted: list[str] | None = None):
-    """Every member sees every other, in the cluster and in kubo, and pins every pin."""
+def ssh_logins(names: list[str], since: float, until: float) -> dict[str, int]:
+    """How many SSH logins each host's sshd accepted between two moments, by the host's own journal."""
+    cmd = (f"journalctl -q -o cat --since @{int(since)} --until @{int(until) + 1}"
+           " | grep -c 'Accepted publickey' || true")
+    return {name: int(host(name).check_output(cmd) or 0) for name in names}
+
+
+def assert_network(members: list[str], cids: list[str], trusted: list[str] | None = None, lists: bool = True):
+    """Every member sees every other, in the cluster and in kubo, and pins every pin.
+
+    lists=False leaves out the bootstrap lists, which a run limited to a new peer leaves to the others' next run."""
     peers = {name: host(name) for name in members}
     cluster_ids = {name: cluster_id(node)["id"] for name, node in peers.items()}
     kubo_ids = {name: peer_id(node) for name, node in peers.items()}
@@ -66,7 +79,8 @@ def assert_network(members: list[str], cids: list[str], trusted: list[str] | Non
                  lambda node=node, name=name: {k for n, k in kubo_ids.items() if n != name}
                  <= {p["Peer"] for p in json.loads(ipfs(node, "swarm", "peers", "--enc=json").stdout)["Peers"] or []})
         config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
-        assert {a.rsplit("/", 1)[-1] for a in config["Bootstrap"]} == {k for n, k in kubo_ids.items() if n != name}
+        if lists:
+            assert {a.rsplit("/", 1)[-1] for a in config["Bootstrap"]} == {k for n, k in kubo_ids.items() if n != name}
         service = json.loads(node.check_output("cat /var/lib/ipfs-cluster/service.json"))
         assert sorted(service["consensus"]["crdt"]["trusted_peers"]) == (trusted or sorted(cluster_ids.values())), name
         wait_for(f"every pin pinned on all {len(members)}, as {name} sees them",
@@ -110,8 +124,18 @@ def test_a_host_whose_default_route_is_elsewhere_is_refused_without_the_peer_net
 
 
 def test_grow_from_three_to_four_peers_while_serving(nodes, content):
-    """The running peers take o4 live in kubo; their cluster peers restart one at a time for the new trust list."""
+    """A run limited to o4 starts it and names the running peers that must still learn it, changing none; the
+    full run then takes o4 live in kubo, and restarts their cluster peers one at a time for the new trust list."""
     before = running(FIRST)
+    untouched = {name: fingerprint(host(name)) for name in FIRST}
+    result = playbook("playbooks/site.yml", "--limit", "o4",
+                      inventory=inventory_with("-".join(ALL[:4]), storage=ALL[:4], spare=ALL[4:]))
+    out = result.stdout + result.stderr
+    assert result.returncode == 2, failures(out)
+    for name in FIRST:
+        assert f"{name} needs a run: its firewall must let o4 in and its trusted peers must learn o4" in out, out
+    assert {name: fingerprint(host(name)) for name in FIRST} == untouched
+    assert host("o4").service("ipfs-cluster").is_running
     prober = Prober(nodes, content[0])
     prober.start()
     try:
@@ -136,15 +160,23 @@ def test_grow_from_three_to_four_peers_while_serving(nodes, content):
 
 
 def test_with_every_peer_trusted_a_new_peer_restarts_no_running_one(content):
-    """Trusting every peer ('*', a restart); then o5 joins and no daemon of the four running nodes restarts."""
-    site(ALL[:4], *TRUST_ALL, spare=ALL[4:])
+    """Trusting every peer ('*', a restart) and letting in the peer network; then o5 joins by a run limited to it,
+    which no other host hears of: none is logged into, no daemon of the four running nodes restarts, and every
+    peer sees o5, which pins every pin."""
+    site(ALL[:4], *OPEN_NETWORK, spare=ALL[4:])
     assert_network(ALL[:4], content, trusted=["*"])
     before = running(ALL[:4])
     prober = Prober({name: host(name) for name in ALL[:4]}, content[0])
     prober.start()
     try:
-        site(ALL, *TRUST_ALL)
-        assert_network(ALL, content, trusted=["*"])
+        started = time.time()
+        result = playbook("playbooks/site.yml", *OPEN_NETWORK, "--limit", "o5",
+                          inventory=inventory_with("-".join(ALL), storage=ALL))
+        ended = time.time()
+        assert result.returncode == 0, failures(result.stdout + result.stderr)
+        logins = ssh_logins(ALL, started, ended)
+        assert logins["o5"] > 0 and [n for n in ALL[:4] if logins[n]] == [], logins
+        assert_network(ALL, content, trusted=["*"], lists=False)
     finally:
         prober.stop.set()
         prober.join()
@@ -174,6 +206,36 @@ def test_remove_one_of_five(content):
     assert_network(stay, content, trusted=["*"])
     targets = [(address(host(name)), port) for name in stay for port in (4001, 9096)]
     assert reachable(gone, targets) == []
+
+
+def test_a_host_down_keeps_its_place_while_the_others_change(content):
+    """o4's machine is down (its container stopped) during a run that changes a setting: the others take it and
+    keep o4 in their lists and firewalls, and the run says that o4 was left out; started again, a plain run
+    converges o4 and restarts nothing else."""
+    admin = ("-e", json.dumps({"cluster_trusted_peers": ["*"], "firewall_admin_sources": ["10.89.0.1"]}))
+    stay, o4_address, o4_id = FIRST, address(host("o4")), peer_id(host("o4"))
+    inventory = inventory_with("-".join(ALL[:4]), storage=ALL[:4], spare=ALL[4:])
+    subprocess.run(["podman", "stop", "--time", "5", "o4"], check=True, capture_output=True)
+    # The checks' SSH connection to o4 died with it.
+    subprocess.run(["pkill", "-f", f"pinfleet-checks.*@{o4_address}( |$)"], check=False)
+    result = playbook("playbooks/site.yml", *admin, inventory=inventory)
+    out = result.stdout + result.stderr
+    # Ansible's status for a run with a host it could not reach.
+    assert result.returncode == 4, failures(out)
+    assert "o4: not in this run (unreachable, or left out by --limit); it keeps its place on the others as" \
+        " recorded, last seen" in " ".join(out.split()), out
+    for name in stay:
+        node = host(name)
+        rules = node.check_output("cat /etc/pinfleet/firewall.nft")
+        assert "10.89.0.1" in rules and o4_address in rules, name
+        config = json.loads(node.check_output("cat /var/lib/ipfs/config"))
+        assert o4_id in [p["ID"] for p in config["Peering"]["Peers"]], name
+    before = running(stay)
+    subprocess.run(["podman", "start", "o4"], check=True, capture_output=True)
+    subprocess.run(["podman", "exec", "o4", "systemctl", "is-system-running", "--wait"], check=False, timeout=120)
+    site(ALL[:4], *admin, spare=ALL[4:])
+    assert "10.89.0.1" in host("o4").check_output("cat /etc/pinfleet/firewall.nft")
+    assert running(stay) == before, "a peer restarted for o4's return"
 
 
 def test_a_dead_peer_is_diagnosed_then_removed(content):
