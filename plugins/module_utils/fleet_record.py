@@ -56,12 +56,13 @@ def write(state_dir: str, entries: list[dict]) -> list[str]:
     written = []
     for new in entries:
         host = new["host"]
+        path = _path(state_dir, host)
         merged = {**read(state_dir, [host]).get(host, {}), **new}
         descriptor, temporary = tempfile.mkstemp(dir=folder(state_dir), prefix=f".{host}.")
         with os.fdopen(descriptor, "w") as handle:
             json.dump(merged, handle, indent=1, sort_keys=True)
             handle.write("\n")
-        os.replace(temporary, _path(state_dir, host))
+        os.replace(temporary, path)
         written.append(host)
     return written
 

@@ -14,8 +14,8 @@ description:
     (the facts an entry leaves out are kept), and deletes the files of the hosts in O(forget).
   - One file per host, so that runs on different parts of the fleet (a C(--limit), the slices of a
     sliced job) never write the same file; a file is replaced at once (written beside it, then renamed).
-  - The entries are what the hosts published (M(pinfleet.ipfs.fleet_record) holds no private key:
-    kubo and cluster peer IDs, addresses, ports, versions, cluster and consensus); P(pinfleet.ipfs.fleet_record#lookup)
+  - The entries are what the hosts published, never a private key - kubo and cluster peer IDs,
+    addresses, ports, versions, cluster and consensus, networks. P(pinfleet.ipfs.fleet_record#lookup)
     reads them back.
   - An action, it runs on the controller whatever the task's host; in check mode it writes nothing.
 version_added: 0.5.0

@@ -143,3 +143,56 @@ def test_monitor_view_keeps_pinfleet_targets_and_tells_a_failed_question():
     assert monitor_view(answer) == {"targets": [{"labels": {"job": "pinfleet-kubo", "peer": "s1"}, "health": "up"}]}
     assert monitor_view({"failed": True, "msg": "Status code was -1: Connection refused"}) == {
         "error": "Status code was -1: Connection refused"}
+
+
+RECORD = {
+    "o3": {"host": "o3", "seen": "2026-12-07T10:00:00Z",
+           "kubo_peer": {"id": "K3", "addrs": ["/ip4/10.89.0.213/tcp/4001"]},
+           "cluster_peer": {"id": "C3", "addrs": ["/ip4/10.89.0.213/tcp/9096"], "peer_group": "storage",
+                            "consensus": "crdt"}},
+}
+
+
+def test_published_takes_the_run_s_fact_then_the_record_and_leaves_out_hosts_with_neither():
+    hostvars = {"o1": {"kubo_peer": {"id": "K1"}}, "o2": {}, "o3": {"kubo_peer": {"id": "K3-now"}}, "o4": {}}
+    assert f.published(["o1", "o2", "o3"], hostvars, "kubo_peer", RECORD) == [{"id": "K1"}, {"id": "K3-now"}]
+    assert f.published(["o4", "o3"], {"o4": {}}, "kubo_peer", RECORD) == [RECORD["o3"]["kubo_peer"]]
+    assert f.published(["o1"], hostvars, "cluster_peer") == []
+
+
+NEW = {"host": "o5", "group": "storage", "id": "C5", "addresses": ["10.89.0.215"]}
+SHUT = "o3 needs a run: its firewall must let o5 in"
+
+
+def _peer(host, cid, address):
+    return {"inventory_hostname": host, "kubo_peer": {"addrs": [f"/ip4/{address}/tcp/4001"]},
+            "cluster_peer": {"id": cid, "peer_group": "storage", "addrs": [f"/ip4/{address}/tcp/9096"]}}
+
+
+def test_new_peers_are_those_the_record_lacks_or_has_otherwise():
+    same, moved = _peer("o3", "C3", "10.89.0.213"), _peer("o3", "C3", "10.89.0.99")
+    fresh = _peer("o5", "C5", "10.89.0.215")
+    assert f.new_peers([same], RECORD) == []
+    assert [n["addresses"] for n in f.new_peers([moved], RECORD)] == [["10.89.0.99"]]
+    assert f.new_peers([fresh], RECORD) == [NEW]
+
+
+@pytest.mark.parametrize(("outside", "expected"), [
+    ({}, ["o3 needs a run: its firewall must let o5 in and its trusted peers must learn o5"]),
+    ({"firewall_peer_sources": ["10.89.0.0/24"]}, ["o3 needs a run: its trusted peers must learn o5"]),
+    ({"cluster_trusted_peers": ["*"]}, [SHUT]),
+    ({"cluster_trusted_peers": ["*"], "firewall_peer_sources": ["10.89.0.0/24"]}, []),
+    ({"cluster_trusted_peers": ["C5"], "firewall_peer_sources": ["10.89.0.215"]}, []),
+    ({"cluster_trusted_peers": ["*"], "firewall_peer_sources": ["10.90.0.0/24"]}, [SHUT]),
+])
+def test_pending_runs_name_what_each_peer_outside_must_learn(outside, expected):
+    new = [NEW]
+    assert f.pending_runs(new, [{"inventory_hostname": "o3", **outside}], RECORD) == expected
+
+
+def test_a_raft_peer_outside_must_learn_no_trust_and_another_cluster_nothing():
+    new = [NEW]
+    raft = {"o3": {"cluster_peer": {**RECORD["o3"]["cluster_peer"], "consensus": "raft"}}}
+    assert f.pending_runs(new, [{"inventory_hostname": "o3"}], raft) == [SHUT]
+    other = {"o3": {"cluster_peer": {**RECORD["o3"]["cluster_peer"], "peer_group": "top_cluster"}}}
+    assert f.pending_runs(new, [{"inventory_hostname": "o3"}], other) == []
