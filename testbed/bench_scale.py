@@ -1,8 +1,11 @@
 """The scale benchmark (run through testbed/bench-scale.sh, which sets up the test bed).
 
 For each size: that many fresh hosts, a cold playbooks/site.yml, a run that
-has nothing to do, then one peer added through the inventory and removed
-again with playbooks/remove.yml.
+has nothing to do, the same split into 2 and into 4 slices run at once (as a
+sliced job runs them: each its own ansible-playbook with its own --limit, the
+fleet record in common), then one peer added through the inventory and
+removed again with playbooks/remove.yml, and added once more by a run limited
+to it (--limit), the peers letting in the peer network (firewall_peer_sources).
 
 Each row gives the wall time, the changed count, the CPU time that Ansible
 spent on this machine (the controller's share) and the CPU time the hosts
@@ -57,14 +60,14 @@ def restarts(before: dict[str, list[str]]) -> int:
     return sum(a != b for h in before for a, b in zip(before[h], after[h], strict=True))
 
 
-def measured(label: str, size: int, inv, name: str, *, running: dict[str, str], password: str) -> tuple:
+def measured(label: str, size: int, inv, name: str, *extra: str, running: dict[str, str], password: str) -> tuple:
     """A playbook run while a client keeps pinning through the running peers (name: address), and what it cost them."""
     before = starts(list(running))
     prober = RestProber([f"https://{address}:9094" for address in running.values()], "admin", password,
                         interval=PROBE)
     prober.start()
     try:
-        run = playbook(inv, name)
+        run = playbook(inv, name, *extra)
     finally:
         prober.finish()
     return (label, size, *run, restarts(before), f"{len(prober.failures)}/{prober.requests}")
@@ -80,6 +83,8 @@ def main():
         "cluster_restapi_basic_auth": {"admin": password},
         "firewall_admin_sources": [this_machine],
         "cluster_trusted_peers": None if TRUST == "list" else [TRUST],
+        # A peer that joins inside the peer network changes no firewall.
+        "firewall_peer_sources": [os.environ["PINFLEET_SUBNET"]],
     }
     rows = []
     for size in SIZES:
@@ -87,23 +92,38 @@ def main():
         log(f"{size} fresh hosts, and one to add")
         remove_hosts(hosts(max(SIZES) + 1))
         addresses = fresh_hosts([*names, extra])
-        inv = inventory(f"scale{size}", {"storage": names}, **settings)
+        # One state folder for the size's inventories: one fleet record, one lock.
+        sized = {**settings, "pinfleet_state_dir": str(WORK / f"state-{size}")}
+        sh("rm", "-rf", sized["pinfleet_state_dir"])
+        inv = inventory(f"scale{size}", {"storage": names}, **sized)
         log(f"{size} peers: cold converge")
         rows.append((f"cold converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
         table(rows)
         log(f"{size} peers: converge with nothing to do")
         rows.append((f"no-change converge of {size} peers", size, *playbook(inv, "site.yml"), "", ""))
         table(rows)
+        for parts in (2, 4):
+            log(f"{size} peers: converge with nothing to do, in {parts} slices")
+            rows.append((f"  the same in {parts} slices", size,
+                         *playbook(inv, "site.yml", "-e", f"pinfleet_run_id=slices-{parts}",
+                                   slices=[",".join(names[i::parts]) for i in range(parts)]), "", ""))
+            table(rows)
         log(f"adding one peer to {size}")
         running = {h: addresses[h] for h in names}
-        rows.append(measured(f"add one peer to {size}", size + 1,
-                             inventory(f"scale{size}-add", {"storage": [*names, extra]}, **settings), "site.yml",
-                             running=running, password=password))
+        grown = inventory(f"scale{size}-add", {"storage": [*names, extra]}, **sized)
+        rows.append(measured(f"add one peer to {size}", size + 1, grown, "site.yml", running=running,
+                             password=password))
         table(rows)
         log("removing it again")
-        rows.append(measured(f"remove one peer of {size + 1}", size + 1,
-                             inventory(f"scale{size}-remove", {"storage": names, "decommission": [extra]}, **settings),
-                             "remove.yml", running=running, password=password))
+        shrunk = inventory(f"scale{size}-remove", {"storage": names, "decommission": [extra]}, **sized)
+        rows.append(measured(f"remove one peer of {size + 1}", size + 1, shrunk, "remove.yml", running=running,
+                             password=password))
+        table(rows)
+        if TRUST == "list":
+            continue  # a limited run cannot tell the running peers' trust lists of a new peer
+        log(f"adding it to {size} again, by a run limited to it")
+        rows.append(measured(f"add one peer to {size}, --limit", 1, grown, "site.yml", "--limit", extra,
+                             running=running, password=password))
         table(rows)
     remove_hosts(hosts(max(SIZES) + 1))
     print(table(rows), end="")

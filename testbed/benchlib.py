@@ -125,20 +125,26 @@ class Run(NamedTuple):
     hosts_cpu: float  # CPU seconds the hosts used meanwhile, on the test bed this machine's too
 
 
-def playbook(inv: Path, name: str, *extra: str) -> Run:
-    """Run a playbook of the collection, timed. A failure ends the benchmark.
+def playbook(inv: Path, name: str, *extra: str, slices: list[str] | None = None) -> Run:
+    """Run a playbook of the collection, timed; with slices, one run per --limit given, all at once (a sliced
+    job), timed together. A failure ends the benchmark.
 
     The output, with the time of each task, is kept beside the results as <inventory>-<playbook>.log.
     """
     before, hosts_before = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_of_hosts(inv)
     start = time.monotonic()
-    result = subprocess.run(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra],
-                            text=True, capture_output=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    runs = [subprocess.Popen(["ansible-playbook", "-i", str(inv), str(ROOT / "playbooks" / name), *extra,
+                              *(["--limit", limit] if limit else [])],
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            for limit in slices or [""]]
+    outputs = [run.communicate()[0] for run in runs]
     took = time.monotonic() - start
     after, hosts_after = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_of_hosts(inv)
-    (WORK / f"{inv.stem}-{Path(name).stem}.log").write_text(result.stdout + result.stderr)
-    if result.returncode != 0:
-        sys.exit(f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    changed = sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", result.stdout, re.M))
+    (WORK / f"{inv.stem}-{Path(name).stem}.log").write_text("\n".join(outputs))
+    for run, output in zip(runs, outputs, strict=True):
+        if run.returncode != 0:
+            sys.exit(f"{name} {' '.join(run.args[4:])} failed:\n{output[-6000:]}")
+    changed = sum(int(n) for out in outputs for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", out, re.M))
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return Run(took, changed, cpu, hosts_after - hosts_before)

@@ -18,7 +18,7 @@ description:
     over, and RV(took_over) says so.
   - Creates O(path) (mode 0700) with a C(.gitignore) of its own, so an inventory kept in git does
     not take in the records kept beside the lock.
-  - Releasing removes the lock only if this run holds it.
+  - Releasing takes this process out of the lock, and removes it when no other holder is left.
   - An action, it runs on the controller whatever the task's host. The plays take no lock in
     check mode.
 version_added: 0.4.0
@@ -28,6 +28,14 @@ options:
     description: The folder of the lock (the plays use the state folder's C(upgrades)).
     type: path
     required: true
+  run:
+    description:
+      - A run ID that processes which make up one run share (the slices of a sliced job, each its own
+        C(ansible-playbook) over part of the inventory): they hold the lock together, and the last one to
+        release it removes it. Empty, the process holds it alone.
+    type: str
+    default: ""
+    version_added: 0.5.0
   state:
     description: C(locked) takes the lock, C(unlocked) releases it.
     type: str

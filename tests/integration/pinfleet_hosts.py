@@ -97,6 +97,20 @@ def host(name: str):
     )
 
 
+def power(name: str, on: bool):
+    """Start or stop a scenario host's machine (its container). The checks' kept SSH connection to it is closed:
+    one to a machine that stopped would hang."""
+    settings = connection(name)
+    subprocess.run(["ssh", "-o", "ControlPath=/tmp/pinfleet-checks-%C", "-p", str(settings.get("ansible_port", 22)),
+                    "-O", "exit", f"{settings['ansible_user']}@{settings['ansible_host']}"],
+                   capture_output=True, check=False, timeout=30)
+    subprocess.run(["podman", "start" if on else "stop", *([] if on else ["--time", "5"]), name],
+                   check=True, capture_output=True)
+    if on:
+        subprocess.run(["podman", "exec", name, "systemctl", "is-system-running", "--wait"],
+                       capture_output=True, check=False, timeout=180)
+
+
 @pytest.fixture(scope="session")
 def nodes():
     """The storage nodes, by name, in inventory order."""

@@ -169,14 +169,22 @@ def test_a_setting_outside_its_choices_is_one_line(tmp_path, storage):
     assert "Consensus component" not in result.stdout + result.stderr
 
 
-def test_an_unreachable_host_is_named_with_the_fix(tmp_path, storage):
-    """A storage host that does not answer (nothing listens on loopback's port 9): named once, nothing changed."""
+def test_an_unreachable_host_never_recorded_is_left_out_or_refused(tmp_path, storage):
+    """A storage host that does not answer (nothing listens on loopback's port 9) and was never recorded: left out
+    with one line, changing no other host, the run's status saying so; refused when every host is required."""
     overlay = tmp_path / "ghost.yml"
     overlay.write_text(yaml.safe_dump({"storage": {"hosts": {"ghost": {
         "ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_connection": "ssh"}}}}))
     before = [fingerprint(node) for node in storage]
     result = playbook("playbooks/site.yml", "-i", str(overlay))
-    assert_refused(result, storage, before, "ghost cannot be reached, so nothing was changed", "playbooks/remove.yml")
+    out = result.stdout + result.stderr
+    assert result.returncode == 4, failures(out)
+    assert "ghost: not in this run (unreachable, or left out by --limit), and never recorded: left out, and no other" \
+        " host changes for it" in " ".join(out.split()), failures(out)
+    assert_hosts_unchanged(out, storage, before)
+    result = playbook("playbooks/site.yml", "-i", str(overlay), "-e", "pinfleet_require_all_hosts=true")
+    assert_refused(result, storage, before, "ghost is not in this run (unreachable, or left out by --limit), and"
+                   " pinfleet_require_all_hosts is true, so nothing was changed", "playbooks/remove.yml")
 
 
 def test_cluster_name_differing_between_hosts(tmp_path, storage):
@@ -187,12 +195,19 @@ def test_cluster_name_differing_between_hosts(tmp_path, storage):
     assert_refused(result, storage, before, "cluster_name differs between peers", "elsewhere")
 
 
-def test_limited_run_is_refused(tmp_path, storage):
-    """Every node's peering and trust come from the whole group: a --limit run would leave them stale."""
+def test_a_limited_run_reads_the_others_from_the_record(tmp_path, storage):
+    """--limit to one node of a recorded network: the others come from the fleet record, so nothing changes
+    anywhere; with every host required, the run is refused naming the others."""
     before = [fingerprint(node) for node in storage]
     result = playbook("playbooks/site.yml", "--limit", STORAGE[0])
-    assert_refused(result, storage, before, f"{', '.join(sorted(STORAGE[1:]))} of group 'storage' are not in this run",
-                   "run on the whole group")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, failures(out)
+    for name in STORAGE[1:]:
+        assert f"{name}: not in this run (unreachable, or left out by --limit); it keeps its place" in \
+            " ".join(out.split()), failures(out)
+    assert_hosts_unchanged(out, storage, before)
+    result = playbook("playbooks/site.yml", "--limit", STORAGE[0], "-e", "pinfleet_require_all_hosts=true")
+    assert_refused(result, storage, before, f"{', '.join(STORAGE[1:])} are not in this run")
 
 
 def test_a_machine_listed_twice_is_refused_naming_both(tmp_path, storage):

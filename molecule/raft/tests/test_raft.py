@@ -29,6 +29,7 @@ from pinfleet_hosts import (
     inventory_groups,
     inventory_with,
     playbook,
+    power,
     reachable,
     starts,
     wait_for,
@@ -266,6 +267,48 @@ def test_remove_a_raft_peer():
     add_pin(stay["r2"], 4)
     targets = [(address(node), port) for node in stay.values() for port in (4001, 9096)]
     assert reachable(gone, targets) == []
+
+
+def test_a_change_with_members_down_follows_the_majority_rule():
+    """r4 down: the three others are a majority of the four, so a change goes ahead, r4 keeping its place; r3
+    down too: two of four are not, so the run is refused, naming both, before any change. Back, a plain run
+    converges them."""
+    members = {name: host(name) for name in ALL[:4]}
+    admin = ("-e", "firewall_admin_sources=['10.89.0.1']")
+    inventory = inventory_with("members-down", storage=ALL[:4], spare=["r5"])
+    ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in members.values())
+    r4_address = address(members["r4"])
+    power("r4", False)
+    try:
+        result = playbook("playbooks/site.yml", "-e", NEW_VERSIONS, *admin, inventory=inventory)
+        out = result.stdout + result.stderr
+        assert result.returncode == 4, failures(out)
+        assert "r4: not in this run (unreachable, or left out by --limit); it keeps its place" in " ".join(out.split())
+        for name in ALL[:3]:
+            rules = members[name].check_output("cat /etc/pinfleet/firewall.nft")
+            assert "10.89.0.1" in rules and r4_address in rules, name
+            assert sorted(json.loads(ctl(members[name], "--enc=json", "id").stdout)["cluster_peers"]) == ids, name
+        before = files_and_daemons({name: members[name] for name in ALL[:2]})
+        power("r3", False)
+        try:
+            result = playbook("playbooks/site.yml", "-e", NEW_VERSIONS, *admin, inventory=inventory)
+        finally:
+            power("r3", True)
+        out = " ".join((result.stdout + result.stderr).split())
+        assert result.returncode not in (0, 4), out
+        assert "r3, r4 of the raft cluster are not in this run (unreachable, or left out by --limit): the 2 members" \
+            " in it are not a majority of the 4, so raft could neither commit a change nor come back from a restart." \
+            " Nothing was changed." in out, failures(out)
+        assert files_and_daemons({name: members[name] for name in ALL[:2]}) == before
+    finally:
+        power("r4", True)
+    result = playbook("playbooks/site.yml", "-e", NEW_VERSIONS, *admin, inventory=inventory)
+    assert result.returncode == 0, failures(result.stdout + result.stderr)
+    for name, node in members.items():
+        wait_for(f"{name} sees the four members", lambda node=node: sorted(
+            json.loads(ctl(node, "--enc=json", "id").stdout)["cluster_peers"]) == ids, timeout=180)
+        assert "10.89.0.1" in node.check_output("cat /etc/pinfleet/firewall.nft"), name
+    add_pin(members["r2"], 4)
 
 
 def test_rotate_the_swarm_key_and_secret_of_the_raft_members():

@@ -42,3 +42,24 @@ def test_only_a_living_ansible_playbook_holds_a_lock():
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True)
     assert controller_lock.playbook_runs(int(gone.stdout)) is False
+
+
+def test_the_processes_of_one_run_hold_the_lock_together_and_others_wait(tmp_path):
+    folder = str(tmp_path)
+    assert controller_lock.take(folder, 101, alive=lambda pid: True, run="job-7") == ("", "")
+    assert controller_lock.take(folder, 102, alive=lambda pid: True, run="job-7") == ("", "")
+    refusal, _ = controller_lock.take(folder, 303, alive=lambda pid: True, run="job-8")
+    assert refusal.startswith("another run of site.yml or upgrade.yml (process 101, run job-7, started ")
+    refusal, _ = controller_lock.take(folder, 404, alive=lambda pid: True)
+    assert refusal.startswith("another run of site.yml or upgrade.yml (process 101, run job-7, started ")
+    assert controller_lock.release(folder, 101) is True
+    assert [line.split()[0] for line in (tmp_path / "lock").read_text().splitlines()] == ["102"]
+    assert controller_lock.release(folder, 102) is True
+    assert not (tmp_path / "lock").exists()
+
+
+def test_a_run_alone_is_not_joined_by_a_shared_one(tmp_path):
+    folder = str(tmp_path)
+    controller_lock.take(folder, 101, alive=lambda pid: True)
+    refusal, _ = controller_lock.take(folder, 102, alive=lambda pid: True, run="job-7")
+    assert refusal.startswith("another run of site.yml or upgrade.yml (process 101, started ")
