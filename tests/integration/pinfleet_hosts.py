@@ -173,13 +173,15 @@ def playbook(playbook: str, *args: str, inventory: str | None = None) -> subproc
     )
 
 
-def beside_a_run(cmd: list[str], lock: Path, second):
-    """Start the playbook run cmd and, once it holds lock, pause it and call second(): a run started beside a
-    long one, whatever the machine's speed. Returns second()'s result and the first run's exit code and output."""
+def beside_a_run(cmd: list[str], lock, second):
+    """Start the playbook run cmd and, once it holds lock (a path, or a check that it is held), pause it and call
+    second(): a run started beside a long one, whatever the machine's speed. Returns second()'s result and the
+    first run's exit code and output."""
+    held = lock.exists if isinstance(lock, Path) else lock
     first = subprocess.Popen(cmd, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for("the first run's lock", lambda: lock.exists() and first.poll() is None, timeout=120, interval=0.2)
+        wait_for("the first run's lock", lambda: held() and first.poll() is None, timeout=120, interval=0.2)
         first.send_signal(signal.SIGSTOP)
         try:
             result = second()

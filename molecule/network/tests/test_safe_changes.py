@@ -127,17 +127,29 @@ def test_a_rest_api_exposure_removed_from_the_inventory_is_gone(tmp_path, nodes,
     wait_for("the pin pinned on all three", lambda: pinned_on(nodes["n1"], cid) == 3, timeout=180)
 
 
+HOST_LOCK = "/run/pinfleet/lock"
+
+
 def test_a_second_site_run_is_refused_while_one_runs(tmp_path, nodes):
-    """site.yml takes the lock upgrade.yml takes: a run started beside another changes nothing and says why.
+    """site.yml takes the lock upgrade.yml takes: a run started beside another changes nothing and says why, and so
+    does one from another state folder (as from another controller), which the hosts' own locks refuse.
     The first run, given the same secret with a trailing newline, changes nothing either."""
     lock = state_folder() / "upgrades" / "lock"
     (tmp_path / "vars.json").write_text(json.dumps({"cluster_secret": SECRET_WITH_NEWLINE}))
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/site.yml"), "-e", f"@{tmp_path / 'vars.json'}"]
     before = pids(nodes, "ipfs-cluster")
-    second, first_rc, first_out = beside_a_run(cmd, lock, lambda: playbook("playbooks/site.yml"))
-    out = second.stdout + second.stderr
-    assert second.returncode != 0
+    second, first_rc, first_out = beside_a_run(
+        cmd, lambda: lock.exists() and all(node.file(HOST_LOCK).exists for node in nodes.values()),
+        lambda: (playbook("playbooks/site.yml"),
+                 playbook("playbooks/site.yml", "-e", f"pinfleet_state_dir={tmp_path / 'elsewhere'}")))
+    out = second[0].stdout + second[0].stderr
+    assert second[0].returncode != 0
     assert "another run of site.yml or upgrade.yml" in out and "Nothing was changed" in out, failures(out)
+    out = " ".join((second[1].stdout + second[1].stderr).split())
+    assert second[1].returncode != 0
+    assert "is held by another run of site.yml, remove.yml or upgrade.yml (run " in out, failures(out)
+    assert "Nothing was changed" in out and not (tmp_path / "elsewhere" / "upgrades" / "lock").exists()
     assert first_rc == 0, failures(first_out)
     assert pids(nodes, "ipfs-cluster") == before
     assert not lock.exists(), "the run that ended left its lock"
+    assert [name for name, node in nodes.items() if node.file(HOST_LOCK).exists] == [], "a host is still held"
