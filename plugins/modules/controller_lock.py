@@ -30,9 +30,9 @@ options:
     required: true
   run:
     description:
-      - A run ID that processes which make up one run share (the slices of a sliced job, each its own
-        C(ansible-playbook) over part of the inventory): they hold the lock together, and the last one to
-        release it removes it. Empty, the process holds it alone.
+      - A run ID shared by the processes of one run (the slices of a sliced job, each its own
+        C(ansible-playbook) over part of the inventory), which then hold the lock together; the last
+        one to release it removes it. Empty, the process holds it alone.
     type: str
     default: ""
     version_added: 0.5.0

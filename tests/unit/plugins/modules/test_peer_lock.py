@@ -2,7 +2,6 @@ import json
 import os
 
 import pytest
-from ansible_collections.pinfleet.ipfs.plugins.action import peer_lock as action
 from ansible_collections.pinfleet.ipfs.plugins.modules import peer_lock
 
 
@@ -44,13 +43,3 @@ def test_check_mode_takes_nothing(tmp_path, run_module):
     path = tmp_path / "lock"
     assert run_module(peer_lock.main, {"path": str(path), "run": "job-1"}, check_mode=True) == {"changed": False}
     assert not path.exists()
-
-
-def test_only_a_gone_run_of_this_controller_is_taken_over(monkeypatch):
-    monkeypatch.setattr(action, "playbook_runs", lambda pid: pid == 11)
-    assert action.gone({"controller": "c1", "pid": 12}, "c1") is True
-    assert action.gone({"controller": "c1", "pid": 11}, "c1") is False
-    assert action.gone({"controller": "c2", "pid": 12}, "c1") is False
-    assert action.gone({"controller": "c1", "pid": 0}, "c1") is False
-    message = action.refusal("n1", {"run": "job-1", "controller": "c1"})
-    assert message.startswith("n1 is held by another run") and "-e pinfleet_lock_take_over=job-1" in message
