@@ -40,6 +40,8 @@ class ActionModule(ActionBase):
             args["take_over"] = [*args.get("take_over", []), holder.get("run")]
             found = self._execute_module("pinfleet.ipfs.peer_lock", module_args=args, task_vars=task_vars)
         if found.get("failed") and holder:
-            found["msg"] = refusal(task_vars.get("inventory_hostname", "the host"), holder)
+            # Held: not a failure of the host, which the play reports for every host at once.
+            found = {"changed": False, "held": True, "holder": holder,
+                     "msg": refusal(task_vars.get("inventory_hostname", "the host"), holder)}
         result.update(found)
         return result

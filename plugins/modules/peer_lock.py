@@ -65,6 +65,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+held:
+  description: Set by the action plugin, instead of failing, when another run holds the host (then RV(msg) names it).
+  returned: when another run holds it
+  type: bool
 holder:
   description: The run that held the lock when it was refused or taken over (C(run), C(controller), C(pid), C(started)).
   returned: when another run held it
