@@ -130,7 +130,7 @@ def ipfs(node, *args: str, check: bool = True, stdin: str | None = None):
         cmd = f"printf %s {shlex.quote(stdin)} | {cmd}"
     result = node.run(cmd)
     if check:
-        assert result.rc == 0, f"{cmd} failed on {node.backend.name}: {result.stderr}"
+        assert result.rc == 0, f"{cmd} failed on {node.backend.hostname}: {result.stderr}"
     return result
 
 
@@ -215,7 +215,7 @@ def cluster_ctl(node, *args: str, check: bool = True):
     """Run ipfs-cluster-ctl on a node against its local REST API."""
     result = node.run("ipfs-cluster-ctl " + " ".join(map(shlex.quote, args)))
     if check:
-        assert result.rc == 0, f"ipfs-cluster-ctl {args} failed on {node.backend.name}: {result.stderr}"
+        assert result.rc == 0, f"ipfs-cluster-ctl {args} failed on {node.backend.hostname}: {result.stderr}"
     return result
 
 
