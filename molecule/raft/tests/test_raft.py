@@ -274,7 +274,7 @@ def test_a_change_with_members_down_follows_the_majority_rule():
     down too: two of four are not, so the run is refused, naming both, before any change. Back, a plain run
     converges them."""
     members = {name: host(name) for name in ALL[:4]}
-    admin = ("-e", "firewall_admin_sources=['10.89.0.1']")
+    admin = ("-e", json.dumps({"firewall_admin_sources": ["10.89.0.1"]}))
     inventory = inventory_with("members-down", storage=ALL[:4], spare=["r5"])
     ids = sorted(json.loads(ctl(node, "--enc=json", "id").stdout)["id"] for node in members.values())
     r4_address = address(members["r4"])
