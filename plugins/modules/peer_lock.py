@@ -66,7 +66,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 held:
-  description: Set by the action plugin, instead of failing, when another run holds the host (then RV(msg) names it).
+  description: Set by the action plugin, instead of failing, when another run holds the host (then its message names that run).
   returned: when another run holds it
   type: bool
 holder:
