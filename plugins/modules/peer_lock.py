@@ -66,7 +66,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 held:
-  description: Set by the action plugin, instead of failing, when another run holds the host (then its message names that run).
+  description:
+    - Set by the action plugin, instead of failing, when another run holds the host; its message names that run.
   returned: when another run holds it
   type: bool
 holder:
