@@ -225,7 +225,8 @@ def cluster_unit(node) -> str:
 def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober):
     """Back to the older kubo (its repository migrated down by the newer program), one peer at a time, cut off
     twice: the controller killed once u1 is switched, then the resuming run losing u2 (powered off) as it stops
-    it. Once u2 is back, the next run completes the upgrade, and its summary counts the whole outage."""
+    it. A run while u2 is down upgrades u3 and leaves u2 out; once u2 is back, the next run completes the
+    upgrade, and its summary counts the whole outage."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     cmd = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "playbooks/upgrade.yml"),
            "-e", f"kubo_version={KUBO_OLD} cluster_version={CLUSTER_NEW}", *UNPINNED]
@@ -257,6 +258,18 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
         "u1": "upgraded", "u2": "lost", "u3": "not started: halted"}, lost["hosts"]
     assert (UPGRADES / "current.json").exists(), "the run that lost u2 closed the record"
 
+    # u2 still down: the next run goes on with the peers it reaches, names u2 with when it was last seen,
+    # exits as Ansible does for an unreachable host, and keeps the record open for u2.
+    without_u2 = upgrade(KUBO_OLD, CLUSTER_NEW)
+    out = without_u2.stdout + without_u2.stderr
+    assert without_u2.returncode == 4, failures(out)
+    assert "u2: not in this run (unreachable, or left out by --limit), last seen 20" in out, failures(out)
+    assert versions(nodes["u3"])[0] == KUBO_OLD
+    partial = json.loads(sorted(UPGRADES.glob("*/summary.json"))[-1].read_text())
+    assert {r["host"]: r["outcome"] for r in partial["hosts"]} == {"u1": "upgraded", "u3": "upgraded"}, partial
+    assert list(partial["left_out"]) == ["u2"] and partial["left_out"]["u2"].startswith("20"), partial
+    assert (UPGRADES / "current.json").exists(), "the run without u2 closed the record"
+
     subprocess.run(["podman", "start", "u2"], check=True, capture_output=True)
     wait_for("u2 back, its cluster peer running", lambda: cluster_unit(nodes["u2"]) == "active", timeout=180)
     resumed_at = time.time()
@@ -276,6 +289,7 @@ def test_rolling_downgrade_of_kubo_cut_off_then_completed(nodes, content, prober
 
 
 def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
+    start = len(prober.rounds)  # (the rounds of the run above saw u2 powered off)
     result = upgrade(KUBO_NEW, CLUSTER_NEW)
     out = result.stdout + result.stderr
     assert result.returncode == 0, failures(out)
@@ -283,7 +297,7 @@ def test_rolling_upgrade_keeps_the_cluster_serving(nodes, content, prober):
         assert versions(node)[:2] == (KUBO_NEW, CLUSTER_NEW)
     assert_every_pin_kept(nodes)
     time.sleep(3)
-    rounds = list(prober.rounds)
+    rounds = prober.rounds[start:]
     api_up = [sum(a[0] for a in r.values()) for r in rounds]
     readable = [sum(a[1] for a in r.values()) for r in rounds]
     assert len(rounds) > 10 and max(api_up) == 3 and max(readable) == 3, "the prober never saw all three answer"

@@ -88,6 +88,12 @@ def test_upgrade_report_line_says_what_changed_how_long_it_was_down_and_why_it_f
         " (Start kubo: ipfs.service is not started)")
 
 
+def test_upgrade_report_line_names_a_peer_left_out_with_when_it_was_seen():
+    assert f.upgrade_report_line({"host": "n2", "seen": "2026-12-07T10:00:00Z"}) == (
+        "n2: not in this run (unreachable, or left out by --limit), last seen 2026-12-07T10:00:00Z;"
+        " at its versions until a run of this upgrade reaches it")
+
+
 @pytest.mark.parametrize(("opening", "rule"), [
     (["10.0.0.5", 4001], 'rule family="ipv4" source address="10.0.0.5" port port="4001" protocol="tcp" accept'),
     (["fd00::5", "9096"], 'rule family="ipv6" source address="fd00::5" port port="9096" protocol="tcp" accept'),
