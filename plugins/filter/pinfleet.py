@@ -220,7 +220,8 @@ def pending_runs(new, outside, record) -> list[str]:
 def upgrade_report_line(report) -> str:
     """One line of the upgrade summary for one host's report, or for a peer the run left out (host, seen)."""
     if "seen" in report:
-        return (f"{report['host']}: not in this run (unreachable, or left out by --limit), last seen {report['seen']};"
+        seen = "never recorded" if report["seen"] == "never" else f"last seen {report['seen']}"
+        return (f"{report['host']}: not in this run (unreachable, or left out by --limit), {seen};"
                 " at its versions until a run of this upgrade reaches it")
     before, after = report["before"], report["after"]
     line = (f"{report['host']}: kubo {before.get('kubo')} -> {after.get('kubo')}"

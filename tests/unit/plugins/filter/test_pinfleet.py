@@ -92,6 +92,8 @@ def test_upgrade_report_line_names_a_peer_left_out_with_when_it_was_seen():
     assert f.upgrade_report_line({"host": "n2", "seen": "2026-12-07T10:00:00Z"}) == (
         "n2: not in this run (unreachable, or left out by --limit), last seen 2026-12-07T10:00:00Z;"
         " at its versions until a run of this upgrade reaches it")
+    never = f.upgrade_report_line({"host": "n9", "seen": "never"})
+    assert "(unreachable, or left out by --limit), never recorded;" in never
 
 
 @pytest.mark.parametrize(("opening", "rule"), [
