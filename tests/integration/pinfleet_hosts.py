@@ -13,6 +13,7 @@ import os
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -109,6 +110,18 @@ def power(name: str, on: bool):
     if on:
         subprocess.run(["podman", "exec", name, "systemctl", "is-system-running", "--wait"],
                        capture_output=True, check=False, timeout=180)
+        # The machine is back for a run once its SSH port answers from here: a run started as soon as its
+        # systemd was up has found connections to it timing out.
+        wait_for(f"{name}'s SSH port to answer", lambda: _answers(settings["ansible_host"],
+                                                                  int(settings.get("ansible_port", 22))), timeout=120)
+
+
+def _answers(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=3):
+            return True
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session")
