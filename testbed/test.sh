@@ -63,22 +63,29 @@ scenario() {
   log "scenario $1 passed in $((SECONDS - start))s"
 }
 
-# The scenarios run in two lanes side by side; each lane gets about half the
-# work, by the durations of the last runs here, else by those measured on a
-# 2-core machine (testbed/scenario-seconds), else 10 minutes.
+# The scenarios run in two lanes side by side, split so that the longer lane
+# is as short as it can be (every split is tried), by the durations of the
+# last runs here, else by those measured on a 2-core machine
+# (testbed/scenario-seconds), else 10 minutes. Each lane runs its longest first.
 seconds() {
   local n=""
   read -r n 2>/dev/null <"$PINFLEET_CACHE/logs/$1.seconds" || true
   [[ $n =~ ^[0-9]+$ ]] || n=$(sed -n "s/^$1 \([0-9]*\)$/\1/p" "$PINFLEET_ROOT/testbed/scenario-seconds")
   echo "${n:-600}"
 }
-lanes=("" "")
-load=(0 0)
+names=() took=()
 for s in $(for name in "$@"; do echo "$(seconds "$name") $name"; done | sort -rn | cut -d' ' -f2); do
-  i=$(( load[0] <= load[1] ? 0 : 1 ))
-  lanes[i]+=" $s"
-  load[i]=$(( load[i] + $(seconds "$s") ))
+  names+=("$s") took+=("$(seconds "$s")")
 done
+best=-1 split=0
+for ((mask = 0; mask < 1 << ${#names[@]}; mask++)); do
+  load=(0 0)
+  for i in "${!names[@]}"; do load[mask >> i & 1]=$(( load[mask >> i & 1] + took[i] )); done
+  longer=$(( load[0] > load[1] ? load[0] : load[1] ))
+  if (( best < 0 || longer < best )); then best=$longer split=$mask; fi
+done
+lanes=("" "")
+for i in "${!names[@]}"; do lanes[split >> i & 1]+=" ${names[i]}"; done
 pids=()
 for lane in "${lanes[@]}"; do
   [ -n "$lane" ] || continue
