@@ -5,12 +5,14 @@
 
 A role's private variables and facts start with _<role>_ or __<role>_; what
 others may read it publishes under public names (kubo_peer, cluster_peer,
-upgrade_plan, ...), declared in its meta/argument_specs.yml.
+upgrade_plan, ...), declared in its meta/argument_specs.yml, as are the
+collection-wide names (pinfleet_*) it reads. No fact is set that nothing reads.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,69 @@ def test_every_entry_point_used_has_an_argument_spec():
                      if entry not in yaml.safe_load((ROOT / "roles" / role / "meta/argument_specs.yml").read_text())
                      ["argument_specs"])
     assert not missing, f"entry points without an argument spec: {', '.join(missing)}"
+
+
+SPECS = {role: (ROOT / "roles" / role / "meta/argument_specs.yml").read_text() for role in ROLES}
+# A fact every host sets in turn, so that all of them reach a step before any goes on: set, never read.
+BARRIERS = {"__upgrade_step"}
+
+
+def without_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def facts_set(tasks) -> list[str]:
+    """The names the set_fact tasks among tasks (and their blocks, and plays' task lists) set."""
+    found = []
+    for task in tasks if isinstance(tasks, list) else []:
+        if not isinstance(task, dict):
+            continue
+        for key in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks", "handlers"):
+            found += facts_set(task.get(key))
+        facts = task.get("ansible.builtin.set_fact", task.get("set_fact"))
+        if isinstance(facts, dict):
+            found += [name for name in facts if name != "cacheable"]
+    return found
+
+
+TASK_FILES = [p for p in SOURCES if p.suffix == ".yml" and (p.parent.name in ("tasks", "handlers")
+                                                           or p.relative_to(ROOT).parts[0] == "playbooks")]
+SET = [(path, name) for path in TASK_FILES for name in facts_set(yaml.safe_load(path.read_text()))]
+
+
+def test_the_facts_set_are_found():
+    assert (ROOT / "roles/kubo/tasks/identity.yml", "kubo_peer") in SET
+    assert facts_set([{"block": [{"ansible.builtin.set_fact": {"a": 1, "cacheable": True}}]}]) == ["a"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_fact_a_role_publishes_is_in_its_spec(role):
+    published = sorted({name for path, name in SET if owner(path) == role and not name.startswith("_")})
+    missing = [name for name in published if not re.search(rf"\b{name}\b", SPECS[role])]
+    assert not missing, f"roles/{role} publishes {', '.join(missing)}, which its meta/argument_specs.yml does not name"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_shared_flag_a_role_reads_is_in_its_spec(role):
+    """The collection-wide names (pinfleet_*) the playbooks or the operator set, as the role's tasks read them."""
+    files = [p for p in SOURCES if owner(p) == role and p.suffix == ".yml" and p.parent.name != "meta"]
+    read = sorted({name for p in files
+                   for name in re.findall(r"\bpinfleet_[a-z0-9_]+\b", without_comments(p.read_text()))})
+    missing = [name for name in read if not re.search(rf"\b{name}\b", SPECS[role])]
+    assert not missing, f"roles/{role} reads {', '.join(missing)}, which its meta/argument_specs.yml does not name"
+
+
+def unread(names: list[str], texts: list[str]) -> list[str]:
+    """The names (one entry per set_fact that sets it) that the texts hold no more often than they are set."""
+    words = Counter(word for text in texts for word in re.findall(r"\w+", text))
+    return sorted(name for name in set(names) if name not in BARRIERS and words[name] <= names.count(name))
+
+
+def test_the_check_finds_a_fact_never_read():
+    setting = "- ansible.builtin.set_fact:\n    __kubo_target: 1\n    kubo_peer: 2\n"
+    assert unread(["__kubo_target", "kubo_peer"], [setting, "when: hostvars[h].kubo_peer.id"]) == ["__kubo_target"]
+
+
+def test_every_fact_set_is_read():
+    never = unread([name for _path, name in SET], [without_comments(p.read_text()) for p in SOURCES])
+    assert not never, f"facts set and never read: {', '.join(never)}"

@@ -218,3 +218,14 @@ def test_a_machine_listed_twice_is_refused_naming_both(tmp_path, storage):
     before = [fingerprint(node) for node in storage]
     result = playbook("playbooks/site.yml", "-i", str(overlay))
     assert_refused(result, storage, before, f"{last} and n9 are one machine", "Remove the second name")
+
+
+def test_the_firewall_role_alone_is_refused_before_it_shuts_the_peers_out(tmp_path, storage):
+    """The firewall role's README example, without the kubo and cluster roles: it would know no peer to let in."""
+    alone = tmp_path / "firewall.yml"
+    alone.write_text(yaml.safe_dump([{"hosts": "storage", "become": True, "roles": [
+        {"role": "pinfleet.ipfs.firewall", "vars": {"firewall_admin_sources": ["192.0.2.0/28"]}}]}]))
+    before = [fingerprint(node) for node in storage]
+    result = playbook(str(alone))
+    assert_refused(result, storage, before, f"{', '.join(STORAGE)} of group storage published no cluster_peer",
+                   "Run the roles pinfleet.ipfs.kubo and pinfleet.ipfs.cluster")
