@@ -51,6 +51,22 @@ def ip_multiaddr(address, port, transport="tcp") -> str:
     return f"/{family}/{address}/{transport}/{int(port)}"
 
 
+def host_address(facts, peer_network="") -> str:
+    """The address a host is known by: its first one in peer_network (pinfleet_peer_network) when that is set,
+    else that of its default route; '' when it has none there."""
+    if not str(peer_network or "").strip():
+        return str((facts.get("default_ipv4") or {}).get("address") or "")
+    try:
+        network = ipaddress.ip_network(str(peer_network).strip(), strict=False)
+    except ValueError:
+        raise AnsibleFilterError(f"pinfleet_peer_network {peer_network!r} is not a network: set it to the CIDR of the"
+                                 " network the peers share, such as 10.0.0.0/24") from None
+    for address in list(facts.get("all_ipv4_addresses") or []) + list(facts.get("all_ipv6_addresses") or []):
+        if ipaddress.ip_address(str(address).split("%")[0]) in network:
+            return str(address)
+    return ""
+
+
 def host_networks(facts) -> list[str]:
     """A host's addresses with their prefix ('10.89.0.5/24'), from its network facts, loopback left out."""
     found = []
@@ -242,6 +258,7 @@ class FilterModule:
             "cluster_secret_text": cluster_secret_text,
             "cluster_secret_digest": secrets.cluster_secret_digest,
             "pick": pick,
+            "host_address": host_address,
             "host_networks": host_networks,
             "peer_address_problem": peer_address_problem,
             "ip_multiaddr": ip_multiaddr,

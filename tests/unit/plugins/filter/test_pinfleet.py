@@ -204,3 +204,27 @@ def test_a_raft_peer_outside_must_learn_no_trust_and_another_cluster_nothing():
     assert f.pending_runs(new, [{"inventory_hostname": "o3"}], raft) == [SHUT]
     other = {"o3": {"cluster_peer": {**RECORD["o3"]["cluster_peer"], "peer_group": "top_cluster"}}}
     assert f.pending_runs(new, [{"inventory_hostname": "o3"}], other) == []
+
+
+DUAL_HOMED = {"default_ipv4": {"address": "10.99.0.4"}, "all_ipv4_addresses": ["10.99.0.4", "10.89.0.5"],
+              "all_ipv6_addresses": ["fe80::1%eth0", "fd00::5"]}
+
+
+@pytest.mark.parametrize(("peer_network", "expected"), [
+    ("", "10.99.0.4"),
+    ("10.89.0.0/24", "10.89.0.5"),
+    (" 10.89.0.0/24 ", "10.89.0.5"),
+    ("fd00::/64", "fd00::5"),
+    ("192.0.2.0/24", ""),
+])
+def test_host_address_takes_the_peer_network_else_the_default_route(peer_network, expected):
+    assert f.host_address(DUAL_HOMED, peer_network) == expected
+
+
+def test_host_address_without_a_default_route_is_empty():
+    assert f.host_address({"all_ipv4_addresses": ["10.89.0.5"]}) == ""
+
+
+def test_host_address_names_a_peer_network_that_is_not_one():
+    with pytest.raises(AnsibleFilterError, match=r"pinfleet_peer_network '10\.89\.0/24x' is not a network: set it to"):
+        f.host_address(DUAL_HOMED, "10.89.0/24x")
