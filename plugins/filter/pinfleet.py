@@ -62,7 +62,7 @@ def host_address(facts, peer_network="") -> str:
         raise AnsibleFilterError(f"pinfleet_peer_network {peer_network!r} is not a network: set it to the CIDR of the"
                                  " network the peers share, such as 10.0.0.0/24") from None
     for address in list(facts.get("all_ipv4_addresses") or []) + list(facts.get("all_ipv6_addresses") or []):
-        if ipaddress.ip_address(str(address).split("%")[0]) in network:
+        if ipaddress.ip_address(str(address).split("%", maxsplit=1)[0]) in network:
             return str(address)
     return ""
 

@@ -34,7 +34,7 @@ KNOWN_MESSAGES = [
         "pattern": r"context deadline exceeded|i/o timeout",
         "cause": "a dial or call got no answer in time: a firewall drops the traffic, the host is down, or"
                  " the other peer uses another cluster secret",
-        "fix": "check that the peers reach each other on 4001 and 9096 (tested in this report), that no"
+        "fix": "check that the peers reach each other on their swarm ports (tested in this report), that no"
                " firewall drops them (playbooks/site.yml rebuilds pinfleet's) and that the secrets match",
     },
     {
@@ -210,17 +210,22 @@ def _reachability(host, r, up):
     return found
 
 
+# The listen entries that are a daemon's swarm port, by the daemon's side of the report.
+_SWARMS = {"IPFS swarm": "kubo", "cluster swarm": "cluster"}
+
+
 def _peer_ids(host, r, up):
-    """Every address in the peer lists must lead to the peer listed with it."""
+    """Every address in the peer lists must lead to the peer listed with it: the peer whose swarm port
+    (as its report lists where its daemons listen) is there."""
     by_address = {o["address"]: h for h, o in up.items()}
-    real = {"9096": {a: up[h]["cluster"].get("id") for a, h in by_address.items()},
-            "4001": {a: up[h]["kubo"].get("id") for a, h in by_address.items()}}
+    real = {(o["address"], str(x["port"])): o[_SWARMS[x["what"]]].get("id")
+            for o in up.values() for x in o.get("listen", []) if x.get("what") in _SWARMS}
     found = []
     for source, addrs in (("peerstore", r["cluster"].get("peerstore", [])),
                           ("peer_addresses", r["cluster"].get("peer_addresses", [])),
                           ("kubo Bootstrap", r["kubo"].get("bootstrap", []))):
         for address, port, pid in filter(None, map(_p2p, addrs)):
-            actual = real.get(port, {}).get(address)
+            actual = real.get((address, port))
             if actual and actual != pid:
                 found.append(_finding("peer IDs", f"misdial: the {source} says {address}:{port} is {pid}, but the"
                                                   f" peer there ({by_address[address]}) is {actual}",

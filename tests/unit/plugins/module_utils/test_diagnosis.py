@@ -86,6 +86,23 @@ def test_a_wrong_id_in_a_peerstore_is_a_misdial():
     assert found["s1"][0]["problem"].startswith("misdial: the peerstore says 10.0.0.2:9096 is Cwrong")
 
 
+def test_a_misdial_is_found_on_swarm_ports_other_than_the_defaults():
+    """The peers' swarm ports are those their reports list (kubo_swarm_port, cluster_swarm_port), not 4001 and
+    9096."""
+    reports = healthy()
+    for report in reports.values():
+        report["listen"][0]["port"], report["listen"][1]["port"] = 4101, 9196
+        report["kubo"]["bootstrap"] = [a.replace("/tcp/4001/", "/tcp/4101/") for a in report["kubo"]["bootstrap"]]
+        report["cluster"]["peerstore"] = [a.replace("/tcp/9096/", "/tcp/9196/") for a in report["cluster"]["peerstore"]]
+    assert analyse(reports) == {"s1": [], "s2": [], "s3": []}
+    reports["s1"]["cluster"]["peerstore"][0] = "/ip4/10.0.0.2/tcp/9196/p2p/Cwrong"
+    reports["s3"]["kubo"]["bootstrap"][0] = "/ip4/10.0.0.1/tcp/4101/p2p/Kwrong"
+    found = analyse(reports)
+    assert checks(found) == {"s1": ["peer IDs"], "s3": ["peer IDs"]}
+    assert found["s1"][0]["problem"].startswith("misdial: the peerstore says 10.0.0.2:9196 is Cwrong")
+    assert found["s3"][0]["problem"].startswith("misdial: the kubo Bootstrap says 10.0.0.1:4101 is Kwrong")
+
+
 def test_a_peer_listed_at_an_address_it_no_longer_has_is_named():
     """s2 moved to 10.0.0.12: s1's lists still give its former address."""
     reports = healthy()
