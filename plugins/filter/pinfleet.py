@@ -9,7 +9,7 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pinfleet.ipfs.plugins.module_utils import secrets
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import MISSING, get_key, set_key
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import MISSING, get_key, set_key
 
 
 def _filter(function):

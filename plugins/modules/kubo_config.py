@@ -96,8 +96,12 @@ import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, render, write_atomic
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import (
+    apply_settings,
+    load_json,
+    render,
+    write_atomic,
+)
 
 
 def init_defaults(module, program: str, profile: str) -> dict:

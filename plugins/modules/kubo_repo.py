@@ -76,8 +76,7 @@ changed_keys:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.kubo_settings import apply_settings, write_atomic
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import apply_settings, load_json, write_atomic
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.peer_host import lock_held, repo_version
 
 

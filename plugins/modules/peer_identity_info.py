@@ -44,7 +44,7 @@ peer_id:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_file import load_json
+from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import load_json
 
 
 def read_peer_id(data: dict) -> str:
