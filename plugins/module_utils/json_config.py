@@ -84,6 +84,13 @@ def changed_keys(current, config) -> dict:
             if before.get(key, MISSING) != after.get(key, MISSING)}
 
 
+def diff(path, changes, shown=lambda key, value: value) -> dict:
+    """A module's diff of the changed keys (changed_keys), each value as shown(key, value) gives it."""
+    return {"before_header": path, "after_header": path,
+            "before": json.dumps({k: shown(k, v[0]) for k, v in sorted(changes.items())}, indent=2) + "\n",
+            "after": json.dumps({k: shown(k, v[1]) for k, v in sorted(changes.items())}, indent=2) + "\n"}
+
+
 def render(defaults, current, settings, keep):
     """The config rendered from a version's defaults: the top-level sections in keep taken from
     current (what the daemon owns), then the settings by dotted key. Returns it and its changed keys."""

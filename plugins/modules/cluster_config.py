@@ -99,11 +99,11 @@ restart_keys:
   sample: [consensus.crdt.trusted_peers]
 """
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import (
+    diff,
     load_json,
     merge,
     render_nested,
@@ -156,12 +156,7 @@ def main():
     result = {"changed": bool(changes), "changed_keys": sorted(changes),
               "restart_keys": sorted(k for k in changes if not under(k, module.params["live"]))}
     if changes and module._diff:
-        result["diff"] = {
-            "before_header": path,
-            "after_header": path,
-            "before": json.dumps({k: shown(k, v[0]) for k, v in sorted(changes.items())}, indent=2) + "\n",
-            "after": json.dumps({k: shown(k, v[1]) for k, v in sorted(changes.items())}, indent=2) + "\n",
-        }
+        result["diff"] = diff(path, changes, shown)
     if changes and not module.check_mode:
         write_atomic(path, config, mode=0o600)
     module.exit_json(**result)

@@ -98,6 +98,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pinfleet.ipfs.plugins.module_utils.json_config import (
     apply_settings,
+    diff,
     load_json,
     render,
     write_atomic,
@@ -166,12 +167,7 @@ def main():
     changes = {k: v for k, v in changes.items() if k.split(".")[0] not in _SECRET}
     result = {"changed": bool(changes), "changed_keys": sorted(changes)}
     if changes and module._diff:
-        result["diff"] = {
-            "before_header": path,
-            "after_header": path,
-            "before": json.dumps({k: v[0] for k, v in sorted(changes.items())}, indent=2) + "\n",
-            "after": json.dumps({k: v[1] for k, v in sorted(changes.items())}, indent=2) + "\n",
-        }
+        result["diff"] = diff(path, changes)
     if changes and not module.check_mode:
         write_atomic(path, config)
     module.exit_json(**result)
