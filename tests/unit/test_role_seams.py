@@ -42,6 +42,13 @@ def test_no_file_reads_another_roles_private_names(path):
     assert not foreign, f"{path.relative_to(ROOT)} reads private names of other roles: {', '.join(foreign)}"
 
 
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.suffix == ".yml"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_file_reaches_into_a_role_by_path(path):
+    """A role is called through its entry points (include_role, tasks_from), never by its files' paths."""
+    assert not re.search(r"role_path\s*}}/\.\.", path.read_text()), \
+        f"{path.relative_to(ROOT)} includes another role's file by path: call its entry point (include_role)"
+
+
 def test_the_check_finds_a_foreign_name():
     text = "when: __kubo_preflight_passed and _cluster_api_url"
     assert [m.group(1) for m in PRIVATE.finditer(text)] == ["kubo", "cluster"]
