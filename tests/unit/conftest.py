@@ -6,7 +6,9 @@ A checkout elsewhere (python -m pytest tests/unit, from the checkout) is
 imported through a link to it in tests/output/collections.
 """
 
+import os
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,23 @@ def run_module(monkeypatch):
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def release_program(tmp_path_factory):
+    """unpack(dist, which): the program of the oldest (which=0) or newest (-1) release of dist in the test bed's
+    release mirror (testbed/setup.sh), unpacked in a folder of its own. Skips the test without the mirror, or
+    when not run as root (the tests use runuser)."""
+    mirror = Path(os.environ.get("PINFLEET_CACHE", Path.home() / ".cache/pinfleet")) / "mirror"
+    if os.getuid() != 0 or not mirror.is_dir():
+        pytest.skip("runs as root (runuser) with the test bed's release mirror")
+
+    def unpack(dist, which):
+        archive = sorted(mirror.glob(f"{dist}/v*/{dist}_v*_linux-*.tar.gz"), key=lambda p: [
+            int(n) for n in p.parent.name[1:].split(".")])[which]
+        folder = tmp_path_factory.mktemp(f"{dist}-{archive.parent.name}")
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+        return next(p for p in folder.rglob("*") if p.is_file() and os.access(p, os.X_OK) and p.name in ("ipfs", dist))
+
+    return unpack

@@ -9,32 +9,17 @@ import json
 import os
 import pwd
 import subprocess
-import tarfile
 from pathlib import Path
 
 import pytest
 from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_backup, kubo_config, kubo_repo
 
-MIRROR = Path(os.environ.get("PINFLEET_CACHE", Path.home() / ".cache/pinfleet")) / "mirror"
 USER = pwd.getpwuid(os.getuid()).pw_name
-
-pytestmark = pytest.mark.skipif(os.getuid() != 0 or not MIRROR.is_dir(),
-                                reason="runs as root (runuser) with the test bed's release mirror")
-
-
-def unpack(tmp_path_factory, dist, which):
-    """The program of the oldest (which=0) or newest (-1) release of dist in the mirror."""
-    archive = sorted(MIRROR.glob(f"{dist}/v*/{dist}_v*_linux-*.tar.gz"), key=lambda p: [
-        int(n) for n in p.parent.name[1:].split(".")])[which]
-    folder = tmp_path_factory.mktemp(f"{dist}-{archive.parent.name}")
-    with tarfile.open(archive) as tar:
-        tar.extractall(folder, filter="data")
-    return next(p for p in folder.rglob("*") if p.is_file() and os.access(p, os.X_OK) and p.name in ("ipfs", dist))
 
 
 @pytest.fixture(scope="module")
-def cluster_service(tmp_path_factory):
-    return unpack(tmp_path_factory, "ipfs-cluster-service", -1)
+def cluster_service(release_program):
+    return release_program("ipfs-cluster-service", -1)
 
 
 def dump_of(*pins):
@@ -88,8 +73,8 @@ def test_a_failing_state_command_fails_with_its_message(run_module, cluster_serv
 
 
 @pytest.fixture(scope="module")
-def kubo(tmp_path_factory):
-    return unpack(tmp_path_factory, "kubo", 0), unpack(tmp_path_factory, "kubo", -1)
+def kubo(release_program):
+    return release_program("kubo", 0), release_program("kubo", -1)
 
 
 def repo_of(ipfs, path):

@@ -1,5 +1,5 @@
-"""cluster_config renders service.json from a version's defaults: on a real init's file where the test bed's
-release mirror is there, else on a hand-made one laid out the same way."""
+"""cluster_config renders service.json from a version's defaults: on the file a real init writes, from the test
+bed's release mirror (skipped without it)."""
 
 import json
 import os
@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 from ansible_collections.pinfleet.ipfs.plugins.modules import cluster_config
-from test_cluster_backup_and_kubo_repo_releases import MIRROR, unpack
 
 SECRET = "ab" * 32
 NEW_SECRET = "cd" * 32
@@ -24,21 +23,12 @@ def run(run_module):
 
 
 @pytest.fixture(scope="module")
-def defaults(tmp_path_factory):
-    """The service.json that init writes: ipfs-cluster-service's own where the mirror holds it."""
+def defaults(tmp_path_factory, release_program):
+    """The service.json that ipfs-cluster-service init writes, its identity left out."""
     folder = tmp_path_factory.mktemp("defaults")
-    if os.getuid() == 0 and MIRROR.is_dir():
-        program = unpack(tmp_path_factory, "ipfs-cluster-service", -1)
-        subprocess.run([program, "--config", folder, "init", "--consensus", "crdt", "--datastore", "pebble"],
-                       check=True, capture_output=True)
-        (folder / "identity.json").unlink()
-    else:
-        (folder / "service.json").write_text(json.dumps({
-            "cluster": {"peername": "x", "secret": "00" * 32, "peer_addresses": [], "mdns_interval": "10s",
-                        "listen_multiaddress": ["/ip4/0.0.0.0/tcp/9096"]},
-            "consensus": {"crdt": {"cluster_name": "ipfs-cluster", "trusted_peers": ["*"]}},
-            "api": {"restapi": {"http_listen_multiaddress": "/ip4/127.0.0.1/tcp/9094", "basic_auth_credentials": None}},
-            "datastore": {"pebble": {"pebble_options": {"format_major_version": 16}}}}))
+    subprocess.run([release_program("ipfs-cluster-service", -1), "--config", folder, "init", "--consensus", "crdt",
+                    "--datastore", "pebble"], check=True, capture_output=True)
+    (folder / "identity.json").unlink()
     return folder / "service.json"
 
 
